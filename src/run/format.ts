@@ -83,4 +83,6 @@ export interface RunManifest {
   /** The robust model's spatial map output, computed on demand for the few images shown. */
   featureMap?: { output: string; channels: number; height: number; width: number };
   versions: Record<string, string>;
+  /** How the run was extracted; the fingerprint lets a rerun of the same command recognise finished work. */
+  extract?: { fingerprint: string; chunkSize: number; batchSize: number; seconds: number };
 }

@@ -2,7 +2,7 @@
  * NumPy .npy (format 1.0) for 2-D little-endian float32 arrays, the interchange format of features.npy.
  * Files are read by row ranges through a file descriptor, so a 10 GB feature file never has to fit in memory.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync, ftruncateSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readSync, writeSync, ftruncateSync } from 'node:fs';
 import { fileError } from '../shared/errors.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
@@ -152,6 +152,11 @@ export class NpyMatrixWriter {
     if (data.length % this.cols !== 0) throw new RangeError('row data is not a multiple of the column count');
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     writeSync(this.fd, bytes, 0, bytes.length, this.dataOffset + start * this.cols * 4);
+  }
+
+  /** Flushes written rows to disk, so a crash after this point cannot lose them. */
+  sync(): void {
+    fdatasyncSync(this.fd);
   }
 
   close(): void {

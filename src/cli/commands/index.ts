@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { register as registerExtract } from './extract.js';
 
 /** One line per command module; each exports register(program). */
 export function registerCommands(program: Command): void {
-  void program;
+  registerExtract(program);
 }
