@@ -1,0 +1,20 @@
+/** What the HTTP layer is built over: the loaded run plus the optional services (re-discovery, study). */
+import type { GroupResult } from '../discover/schema.js';
+import type { DiscoverySettings } from './api-types.js';
+import type { ExplorerData } from './explorer-data.js';
+import type { FeatureNamer } from './views.js';
+import type { StudyPort } from './study-port.js';
+
+export interface ExplorerContext {
+  data: ExplorerData;
+  /** Accepted feature names (from the study database); re-read on each call so accepted names show at once. */
+  namer: FeatureNamer;
+  /** Re-fits one class's tree with edited settings; absent when the discover module cannot be used. */
+  rediscover?: (classIndex: number, settings: DiscoverySettings) => Promise<GroupResult>;
+  /** The study; absent when the run has no study database. */
+  study?: StudyPort;
+  /** Built front end (web/dist); absent when not built. */
+  webRoot?: string;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+}

@@ -1,0 +1,65 @@
+/**
+ * Finding the explain stage's pictures of a feature: <run>/visuals/<group key>/feature-<j>/ holding
+ * top-<k>.png, heatmap-<k>.png, attack-<k>.png, sheet.png and visual.json. Names are matched against fixed
+ * patterns, never joined from raw request text.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VisualSet } from './api-types.js';
+import type { ExplorerData } from './explorer-data.js';
+import { className } from './explorer-data.js';
+
+export const VISUALS_DIR = 'visuals';
+/** Group keys as discovery writes them. */
+export const GROUP_KEY = /^(pred|label)-\d{1,7}$/;
+/** The only file names served from a feature's visuals folder. */
+export const VISUAL_FILE =
+  /^(?:(?:top|heatmap|attack)-\d{1,3}\.(?:png|jpe?g|webp)|sheet\.(?:png|jpe?g|webp)|visual\.json)$/;
+
+export function visualsFolder(runDir: string, groupKey: string, feature: number): string {
+  return join(runDir, VISUALS_DIR, groupKey, `feature-${feature}`);
+}
+
+function ranked(files: string[], prefix: string): string[] {
+  return files
+    .filter((f) => f.startsWith(prefix + '-') && VISUAL_FILE.test(f))
+    .sort((a, b) => parseInt(a.slice(prefix.length + 1), 10) - parseInt(b.slice(prefix.length + 1), 10));
+}
+
+/** Every group's visual set for `feature`, in class order. */
+export function visualSetsForFeature(
+  data: ExplorerData,
+  feature: number,
+  urlBase = '/api/visuals',
+): VisualSet[] {
+  const root = join(data.run.dir, VISUALS_DIR);
+  if (!existsSync(root)) return [];
+  const sets: VisualSet[] = [];
+  for (const groupKey of readdirSync(root).filter((g) => GROUP_KEY.test(g))) {
+    const folder = visualsFolder(data.run.dir, groupKey, feature);
+    if (!existsSync(folder)) continue;
+    const files = readdirSync(folder);
+    const url = (f: string) => `${urlBase}/${groupKey}/${feature}/${f}`;
+    let meta: unknown = null;
+    if (files.includes('visual.json')) {
+      try {
+        meta = JSON.parse(readFileSync(join(folder, 'visual.json'), 'utf8'));
+      } catch {
+        meta = null;
+      }
+    }
+    const classIndex = Number(groupKey.slice(groupKey.indexOf('-') + 1));
+    const sheet = files.find((f) => f.startsWith('sheet.') && VISUAL_FILE.test(f));
+    sets.push({
+      groupKey,
+      classIndex,
+      className: className(data, classIndex),
+      top: ranked(files, 'top').map(url),
+      heatmaps: ranked(files, 'heatmap').map(url),
+      attacks: ranked(files, 'attack').map(url),
+      sheet: sheet ? url(sheet) : null,
+      meta,
+    });
+  }
+  return sets.sort((a, b) => a.classIndex - b.classIndex);
+}
