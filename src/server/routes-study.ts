@@ -28,7 +28,7 @@ const nameBody = z
       .trim()
       .min(1)
       .max(80)
-      .refine((s) => !/[\u0000-\u001f]/.test(s), 'must not contain control characters'),
+      .refine((s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20), 'must not contain control characters'),
   })
   .strict();
 
