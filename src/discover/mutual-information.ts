@@ -1,0 +1,312 @@
+/**
+ * Mutual information between each continuous feature and a discrete target, with the k-nearest-neighbour estimator
+ * of Ross (2014) exactly as scikit-learn's `mutual_info_classif(X, y, n_neighbors=3)` computes it (sklearn 1.2):
+ *
+ * 1. Each column is divided by its population standard deviation (ddof = 0, numpy's pairwise sums; a std below
+ *    10 * eps counts as 1).
+ * 2. Optional noise: x += 1e-10 * max(1, mean|x|) * N(0, 1), drawn from numpy's RandomState(seed) in C order over
+ *    the whole (rows x cols) matrix; `noise: { kind: 'none' }` skips it (used to compare with a noise-free sklearn).
+ * 3. Per column, points of classes with a single member are dropped. For every point of class c (N_c points),
+ *    k = min(n_neighbors, N_c - 1); r = distance to its k-th nearest other point of class c; R = nextafter(r, 0);
+ *    m = number of kept points j (itself included) with (x_i - x_j)^2 <= R^2.
+ * 4. MI = psi(n) + mean psi(k) - mean psi(N_c) - mean psi(m), clipped at 0.
+ *
+ * The estimator is one-dimensional, so sorting replaces the KD-tree: the k-th neighbour is found among the k
+ * nearest sorted positions and m by walking outward over runs of equal values, O(n log n) per column overall.
+ * Floating-point details follow sklearn so that ties land on the same side: kd-tree distances are sqrt(d * d);
+ * for classes where sklearn switches to brute force (k >= floor(N_c / 2)) the squared distance is the GEMM form
+ * (x^2 + (-2 x y)) + y^2, clipped at 0.
+ */
+import { digammaTable } from './digamma.js';
+import { NumpyRandomState } from './numpy-random.js';
+import { RadixArgsort } from './radix-sort.js';
+
+export type MutualInformationNoise = { kind: 'none' } | { kind: 'sklearn'; seed: number };
+
+export interface MutualInformationOptions {
+  /** Neighbours per point (sklearn's n_neighbors). Default 3. */
+  nNeighbors?: number;
+  /** Tie-breaking jitter. Default: sklearn's, seeded with 0. */
+  noise?: MutualInformationNoise;
+}
+
+export const DEFAULT_MI_NEIGHBOURS = 3;
+
+/**
+ * MI of every column of a row-major (rows x cols) matrix with the discrete target y (any integer labels).
+ * @example mutualInfoClassif(x, 200, 6, failureFlags, { noise: { kind: 'none' } }) // Float64Array(6)
+ */
+export function mutualInfoClassif(
+  X: Float32Array | Float64Array,
+  rows: number,
+  cols: number,
+  y: ArrayLike<number>,
+  options: MutualInformationOptions = {},
+): Float64Array {
+  if (X.length !== rows * cols) throw new RangeError(`X has ${X.length} values, expected ${rows} x ${cols}`);
+  if (y.length !== rows) throw new RangeError(`y has ${y.length} values, expected ${rows}`);
+  const nNeighbors = options.nNeighbors ?? DEFAULT_MI_NEIGHBOURS;
+  if (!Number.isInteger(nNeighbors) || nNeighbors < 1) {
+    throw new RangeError(`nNeighbors must be a positive integer, received ${nNeighbors}`);
+  }
+  const noiseSpec = options.noise ?? { kind: 'sklearn', seed: 0 };
+  const noise =
+    noiseSpec.kind === 'sklearn' ? new NumpyRandomState(noiseSpec.seed).standardNormals(rows * cols) : null;
+
+  const estimator = new ColumnEstimator(y, nNeighbors);
+  const out = new Float64Array(cols);
+  const column = new Float64Array(rows);
+  const scratch = new Float64Array(rows);
+  const columnMajor = transpose(X, rows, cols);
+  for (let j = 0; j < cols; j++) {
+    for (let i = 0; i < rows; i++) column[i] = columnMajor[j * rows + i];
+    scaleLikeSklearn(column, scratch);
+    if (noise) addNoise(column, noise, j, cols, scratch);
+    out[j] = estimator.estimate(column);
+  }
+  return out;
+}
+
+/** Blocked transpose (rows x cols -> cols x rows): strided column reads thrash the cache on 2048-wide rows. */
+function transpose(X: Float32Array | Float64Array, rows: number, cols: number): Float32Array | Float64Array {
+  const out = X instanceof Float32Array ? new Float32Array(X.length) : new Float64Array(X.length);
+  const B = 64;
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    const i1 = Math.min(rows, i0 + B);
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const j1 = Math.min(cols, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        const row = i * cols;
+        for (let j = j0; j < j1; j++) out[j * rows + i] = X[row + j];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Divides by the population std as sklearn's `scale` gets it: numpy reduces the (F-ordered) column selection with
+ * its pairwise summation, so the same summation order is needed for the last bit of every scaled value to agree.
+ */
+function scaleLikeSklearn(x: Float64Array, scratch: Float64Array): void {
+  const n = x.length;
+  const mean = pairwiseSum(x, 0, n) / n;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - mean;
+    scratch[i] = d * d;
+  }
+  let std = Math.sqrt(pairwiseSum(scratch, 0, n) / n);
+  if (std < 10 * Number.EPSILON) std = 1;
+  for (let i = 0; i < n; i++) x[i] /= std;
+}
+
+function addNoise(
+  x: Float64Array,
+  noise: Float64Array,
+  column: number,
+  cols: number,
+  scratch: Float64Array,
+): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) scratch[i] = Math.abs(x[i]);
+  const amplitude = 1e-10 * Math.max(1, pairwiseSum(scratch, 0, n) / n);
+  for (let i = 0; i < n; i++) x[i] += amplitude * noise[i * cols + column];
+}
+
+/** numpy's pairwise_sum for float64 (blocks of 8 accumulators up to 128 values, halving above). */
+export function pairwiseSum(a: Float64Array, start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    let r0 = a[start],
+      r1 = a[start + 1],
+      r2 = a[start + 2],
+      r3 = a[start + 3];
+    let r4 = a[start + 4],
+      r5 = a[start + 5],
+      r6 = a[start + 6],
+      r7 = a[start + 7];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      const o = start + i;
+      r0 += a[o];
+      r1 += a[o + 1];
+      r2 += a[o + 2];
+      r3 += a[o + 3];
+      r4 += a[o + 4];
+      r5 += a[o + 5];
+      r6 += a[o + 6];
+      r7 += a[o + 7];
+    }
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+/** numpy.nextafter(r, 0) for finite r >= 0 (little-endian word order, as on every platform Node supports). */
+function nextTowardZero(r: number): number {
+  if (r <= 0) return r;
+  f64[0] = r;
+  if (u32[0] === 0) {
+    u32[0] = 0xffffffff;
+    u32[1] -= 1;
+  } else u32[0] -= 1;
+  return f64[0];
+}
+
+/**
+ * Per-column work with all buffers allocated once: the class layout of y does not change between columns.
+ */
+class ColumnEstimator {
+  /** Rows of kept classes (more than one member) and their class slot. */
+  private readonly keptRows: Int32Array;
+  private readonly keptClass: Int32Array;
+  private readonly classSizes: number[];
+  private readonly psi: Float64Array;
+  private readonly classSorted: Float64Array[];
+  private readonly classFill: Int32Array;
+  private readonly keptValues: Float64Array;
+  private readonly order: Int32Array;
+  private readonly all: Float64Array;
+  private readonly runStart: Int32Array;
+  private readonly runEnd: Int32Array;
+  private readonly brute: Float64Array;
+  private readonly sorter: RadixArgsort;
+
+  constructor(
+    y: ArrayLike<number>,
+    private readonly nNeighbors: number,
+  ) {
+    const members = new Map<number, number[]>();
+    for (let i = 0; i < y.length; i++) {
+      const list = members.get(y[i]);
+      if (list) list.push(i);
+      else members.set(y[i], [i]);
+    }
+    const kept = [...members.entries()].sort((a, b) => a[0] - b[0]).filter(([, rows]) => rows.length > 1);
+    this.classSizes = kept.map(([, rows]) => rows.length);
+    const n = this.classSizes.reduce((s, c) => s + c, 0);
+    this.keptRows = new Int32Array(n);
+    this.keptClass = new Int32Array(n);
+    let o = 0;
+    kept.forEach(([, rows], c) => {
+      for (const r of rows) {
+        this.keptRows[o] = r;
+        this.keptClass[o++] = c;
+      }
+    });
+    this.psi = digammaTable(Math.max(1, y.length));
+    this.classSorted = this.classSizes.map((size) => new Float64Array(size));
+    this.classFill = new Int32Array(kept.length);
+    this.keptValues = new Float64Array(n);
+    this.order = new Int32Array(n);
+    this.all = new Float64Array(n);
+    this.runStart = new Int32Array(n);
+    this.runEnd = new Int32Array(n);
+    this.brute = new Float64Array(2 * nNeighbors + 2);
+    this.sorter = new RadixArgsort(n);
+  }
+
+  estimate(x: Float64Array): number {
+    const n = this.keptRows.length;
+    if (n === 0) return 0;
+    const { keptRows, keptClass, keptValues, order, classSorted, classFill, all, runStart, runEnd, psi } =
+      this;
+    for (let t = 0; t < n; t++) keptValues[t] = x[keptRows[t]];
+    this.sorter.sort(keptValues, n, order);
+    classFill.fill(0);
+    for (let t = 0; t < n; t++) {
+      const idx = order[t];
+      const v = keptValues[idx];
+      all[t] = v;
+      const c = keptClass[idx];
+      classSorted[c][classFill[c]++] = v;
+    }
+    for (let i = 0; i < n;) {
+      let j = i + 1;
+      while (j < n && all[j] === all[i]) j++;
+      for (let t = i; t < j; t++) {
+        runStart[t] = i;
+        runEnd[t] = j;
+      }
+      i = j;
+    }
+
+    let sumPsiK = 0;
+    let sumPsiClass = 0;
+    let sumPsiM = 0;
+    for (let c = 0; c < classSorted.length; c++) {
+      const v = classSorted[c];
+      const nc = v.length;
+      const k = Math.min(this.nNeighbors, nc - 1);
+      const useBrute = k >= Math.floor(nc / 2);
+      sumPsiK += psi[k] * nc;
+      sumPsiClass += psi[nc] * nc;
+      let p = 0;
+      for (let t = 0; t < nc; t++) {
+        const xi = v[t];
+        const r = useBrute ? this.bruteKthDistance(v, t, k) : kthDistance(v, t, k);
+        const radius = nextTowardZero(r);
+        const r2 = radius * radius;
+        while (all[p] < xi) p++;
+        let m = runEnd[p] - runStart[p];
+        for (let q = runStart[p] - 1; q >= 0; q = runStart[q] - 1) {
+          const d = xi - all[q];
+          if (d * d > r2) break;
+          m += runEnd[q] - runStart[q];
+        }
+        for (let q = runEnd[p]; q < n; q = runEnd[q]) {
+          const d = all[q] - xi;
+          if (d * d > r2) break;
+          m += runEnd[q] - runStart[q];
+        }
+        sumPsiM += psi[m];
+      }
+    }
+    const mi = psi[n] + sumPsiK / n - sumPsiClass / n - sumPsiM / n;
+    return Math.max(0, mi);
+  }
+
+  /** sklearn's brute-force path (small classes): squared distances in GEMM form, k-th smallest among others. */
+  private bruteKthDistance(v: Float64Array, t: number, k: number): number {
+    const xi = v[t];
+    const d = this.brute;
+    let o = 0;
+    for (let j = 0; j < v.length; j++) {
+      if (j === t) continue;
+      const xj = v[j];
+      d[o++] = Math.max(0, xi * xi + -2 * (xi * xj) + xj * xj);
+    }
+    const others = d.subarray(0, o).sort();
+    return Math.sqrt(others[k - 1]);
+  }
+}
+
+/** Distance from v[t] to its k-th nearest other element of the sorted array v, as sqrt(d * d) (kd-tree form). */
+function kthDistance(v: Float64Array, t: number, k: number): number {
+  const xi = v[t];
+  let lo = t - 1;
+  let hi = t + 1;
+  let d = 0;
+  for (let step = 0; step < k; step++) {
+    const left = lo >= 0 ? xi - v[lo] : Infinity;
+    const right = hi < v.length ? v[hi] - xi : Infinity;
+    if (left <= right) {
+      d = left;
+      lo--;
+    } else {
+      d = right;
+      hi++;
+    }
+  }
+  return Math.sqrt(d * d);
+}
