@@ -1,0 +1,104 @@
+/**
+ * npm run bench:extract — is extraction limited by the model, as it should be?
+ * Prints model-alone throughput (pre-decoded batches), full-pipeline throughput (JPEG decode + preprocessing +
+ * inference + writing a run, via extractRun) on the same ResNet-50-shaped model, and their ratio.
+ * Target: pipeline >= 85% of model-alone at batch 8.
+ *
+ *   npm run bench:extract -- [--images 160] [--batch 8]
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { buildResnet50 } from './resnet50.js';
+import { loadModel, runBatch } from '../src/inference/model.js';
+import { loadImageRgb, toInputTensor } from '../src/image/preprocess.js';
+import { extractRun } from '../src/extract/extract.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const images = arg('--images', 160);
+const batch = arg('--batch', 8);
+const cache = join(tmpdir(), 'faultline-bench');
+mkdirSync(cache, { recursive: true });
+
+const modelFile = join(cache, 'resnet50-random.onnx');
+if (!existsSync(modelFile)) {
+  console.log('building ResNet-50-shaped model (random weights) ...');
+  writeFileSync(modelFile, buildResnet50());
+}
+
+// JPEGs: real photos from ../shared when present (500x375-ish ImageNet sizes vary), else generated ones.
+const data = join(cache, `jpegs-${images}`);
+const imagenette = join(process.cwd(), '..', 'shared', 'data', 'imagenette', 'val');
+if (!existsSync(data)) {
+  mkdirSync(join(data, 'all'), { recursive: true });
+  const real = existsSync(imagenette)
+    ? readdirSync(imagenette).flatMap((d) =>
+        readdirSync(join(imagenette, d)).map((f) => join(imagenette, d, f)),
+      )
+    : [];
+  for (let i = 0; i < images; i++) {
+    const target = join(data, 'all', `img-${String(i).padStart(5, '0')}.jpg`);
+    if (real.length > 0) {
+      writeFileSync(
+        target,
+        await sharp(real[(i * 37) % real.length])
+          .resize(500, 375)
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+      );
+    } else {
+      const noise = Buffer.alloc(500 * 375 * 3);
+      for (let p = 0; p < noise.length; p++) noise[p] = (p * 2654435761 + i * 97) >>> 24;
+      writeFileSync(
+        target,
+        await sharp(noise, { raw: { width: 500, height: 375, channels: 3 } })
+          .jpeg()
+          .toBuffer(),
+      );
+    }
+  }
+}
+const source = existsSync(imagenette) ? 'Imagenette photos re-encoded at 500x375' : 'generated 500x375 JPEGs';
+
+const model = await loadModel(modelFile, { role: 'robust', preprocess: 'crop' });
+const spec = model.spec.preprocess;
+const sample = await loadImageRgb(join(data, 'all', 'img-00000.jpg'), spec);
+const tensor = toInputTensor(
+  Array.from({ length: batch }, () => sample),
+  spec,
+);
+await runBatch(model, tensor, batch, ['features']); // warm-up
+
+let t = performance.now();
+for (let done = 0; done < images; done += batch) await runBatch(model, tensor, batch, ['features']);
+const modelAlone = images / ((performance.now() - t) / 1000);
+await model.session.release();
+
+const out = join(cache, 'run');
+rmSync(out, { recursive: true, force: true });
+// Time the image loop only (from the first progress report to the last), not model loading or hashing.
+let loopStart = 0;
+let loopEnd = 0;
+await extractRun(
+  { data, out, robust: modelFile, batchSize: batch, chunkSize: batch * 8, kind: 'folder' },
+  {
+    update(done, total) {
+      if (done === 0) loopStart = performance.now();
+      if (done === total) loopEnd = performance.now();
+    },
+    stop() {},
+  },
+);
+const pipeline = images / ((loopEnd - loopStart) / 1000);
+
+console.log(`ResNet-50-shaped model, 224 px, batch ${batch}, ${images} images (${source})`);
+console.log(`model alone       ${modelAlone.toFixed(1)} img/s`);
+console.log(
+  `full pipeline     ${pipeline.toFixed(1)} img/s  (decode + resize/crop + inference + run directory)`,
+);
+console.log(`ratio             ${(pipeline / modelAlone).toFixed(3)}  (target >= 0.85)`);
