@@ -38,7 +38,7 @@ import { NpyMatrixReader, NpyMatrixWriter } from '../run/npy.js';
 import { readJson, writeJson, writePredictions, writeSamples, writeSkipped } from '../run/tables.js';
 import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.js';
 import { classify, globalAveragePool, loadModel, runBatch, type LoadedModel } from '../inference/model.js';
-import { ingestDataset, imagenetClasses } from '../ingest/index.js';
+import { ingestDataset, imagenetClasses, readClassMap } from '../ingest/index.js';
 import { Prefetcher } from './prefetch.js';
 import { readPredictionFile } from './prediction-file.js';
 
@@ -63,6 +63,8 @@ export interface ExtractOptions {
   inspectedFeatures?: string;
   /** Only this split of the dataset. */
   split?: string;
+  /** A class map file (Keras imagenet_class_index.json or LOC_synset_mapping.txt) defining the label space. */
+  classMap?: string;
   /** Force a dataset reader. */
   kind?: 'folder' | 'imagenet' | 'manifest' | 'barlow-metadata';
   /** Only the first N samples (after sorting), for quick looks. */
@@ -160,7 +162,9 @@ export async function extractRun(
     : undefined;
 
   // The label space is the inspected model's: its spec's classes, or ImageNet's for a 1000-way classifier.
-  let labelSpace: ClassInfo[] | undefined = inspected?.spec.classes;
+  let labelSpace: ClassInfo[] | undefined = opts.classMap
+    ? readClassMap(opts.classMap)
+    : inspected?.spec.classes;
   if (!labelSpace && inspected && logitsWidth(inspected) === 1000) labelSpace = imagenetClasses();
   const dataset: Dataset = await ingestDataset(opts.data, {
     classes: labelSpace,

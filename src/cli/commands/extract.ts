@@ -36,6 +36,7 @@ export function register(program: Command): void {
       '--inspected-features <name>',
       "also store this output of the inspected model as feature set 'inspected'",
     )
+    .option('--class-map <file>', 'label space: imagenet_class_index.json or LOC_synset_mapping.txt')
     .option('--split <name>', 'only this split of the dataset (e.g. val)')
     .option('--kind <kind>', `force a dataset reader: ${KINDS.join(', ')}`)
     .option('--limit <n>', 'only the first n samples', positiveInt('--limit'))
@@ -67,6 +68,7 @@ export function register(program: Command): void {
         robustOutput: flags.robustOutput as string | undefined,
         inspectedFeatures: flags.inspectedFeatures as string | undefined,
         split: flags.split as string | undefined,
+        classMap: flags.classMap as string | undefined,
         kind: flags.kind as ExtractOptions['kind'],
         limit: flags.limit as number | undefined,
         batchSize: flags.batchSize as number,
