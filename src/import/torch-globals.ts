@@ -1,0 +1,187 @@
+/**
+ * The allow-list of Python globals a PyTorch state-dict checkpoint may name, and the inert values they become.
+ * Everything here is data construction in TypeScript; a global that is not listed (os.system, builtins.eval,
+ * subprocess.Popen, torch.storage._load_from_bytes which would unpickle recursively, ...) is refused.
+ */
+import { FaultlineError } from '../shared/errors.js';
+import {
+  PickleDict,
+  PickleSet,
+  type PickleCallable,
+  type PickleOpaque,
+  type PickleValue,
+} from './pickle-values.js';
+
+export type TorchDtype =
+  'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+
+export const DTYPE_BYTES: Record<TorchDtype, number> = {
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
+/** torch.<Name>Storage -> element type. */
+const STORAGE_TYPES: Record<string, TorchDtype> = {
+  FloatStorage: 'float32',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  DoubleStorage: 'float64',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+};
+
+/** The type marker a persistent id carries (`torch.FloatStorage`). */
+export interface StorageType extends PickleOpaque {
+  readonly kind: 'storage-type';
+  readonly dtype: TorchDtype;
+}
+
+/** A storage: a flat run of elements of one dtype, loaded on demand. */
+export interface StorageRef extends PickleOpaque {
+  readonly kind: 'storage';
+  readonly key: string;
+  readonly dtype: TorchDtype;
+  /** Element offset into the root storage (legacy-format views), usually 0. */
+  readonly elementOffset: number;
+  /** Raw little-endian bytes of the root storage. */
+  bytes(): Uint8Array;
+}
+
+/** A tensor as `_rebuild_tensor_v2` describes it: a strided view of a storage. */
+export interface TensorRef extends PickleOpaque {
+  readonly kind: 'tensor';
+  readonly storage: StorageRef;
+  readonly dtype: TorchDtype;
+  /** Element offset into the storage. */
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+}
+
+export function isTensorRef(value: PickleValue): value is TensorRef {
+  return isKind(value, 'tensor');
+}
+export function isStorageRef(value: PickleValue): value is StorageRef {
+  return isKind(value, 'storage');
+}
+export function isStorageType(value: PickleValue): value is StorageType {
+  return isKind(value, 'storage-type');
+}
+function isKind(value: PickleValue, kind: string): boolean {
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === kind;
+}
+
+/** Error for a refused global: names the global and the file, and says nothing ran. */
+export function refusedGlobal(source: string, module: string, name: string): FaultlineError {
+  return new FaultlineError(
+    `${source}: refusing to load the Python global '${module}.${name}' named in the checkpoint's pickle data; ` +
+      'faultline only reads tensors, storages, numbers, strings and containers, and nothing in the file was executed',
+    {
+      file: source,
+      hint: 'only load checkpoints from sources you trust; a plain state dict saved with torch.save(model.state_dict(), path) always loads',
+    },
+  );
+}
+
+/** Resolve a GLOBAL for a torch checkpoint. Throws `refusedGlobal` for anything not on the allow-list. */
+export function resolveTorchGlobal(source: string, module: string, name: string): PickleValue {
+  const qualified = `${module}.${name}`;
+  const callable = (call: (args: readonly PickleValue[]) => PickleValue): PickleCallable => ({
+    kind: 'callable',
+    qualifiedName: qualified,
+    call,
+  });
+  const bad = (problem: string) =>
+    new FaultlineError(`${source}: ${qualified}: ${problem}`, { file: source });
+
+  if (module === 'torch' && name in STORAGE_TYPES) {
+    const storageType: StorageType = { kind: 'storage-type', dtype: STORAGE_TYPES[name] };
+    return storageType;
+  }
+  switch (qualified) {
+    case 'collections.OrderedDict':
+      return callable((args) => {
+        const dict = new PickleDict();
+        const pairs = args[0];
+        if (args.length > 1 || (pairs !== undefined && !Array.isArray(pairs)))
+          throw bad('unexpected arguments');
+        for (const pair of (pairs ?? []) as PickleValue[]) {
+          if (!Array.isArray(pair) || pair.length !== 2) throw bad('expected (key, value) pairs');
+          const key = pair[0];
+          if (typeof key !== 'string' && typeof key !== 'number') throw bad('unsupported key type');
+          dict.set(key, pair[1]);
+        }
+        return dict;
+      });
+    case 'torch._utils._rebuild_tensor':
+    case 'torch._utils._rebuild_tensor_v2':
+      return callable((args) => rebuildTensor(args, bad));
+    case 'torch._utils._rebuild_parameter':
+    case 'torch._utils._rebuild_parameter_with_state':
+      return callable((args) => {
+        if (!isTensorRef(args[0] ?? null)) throw bad('expected a tensor');
+        return args[0];
+      });
+    case 'builtins.set':
+    case '__builtin__.set':
+    case 'builtins.frozenset':
+    case '__builtin__.frozenset':
+      return callable((args) => {
+        const set = new PickleSet();
+        const items = args[0] ?? [];
+        if (!Array.isArray(items)) throw bad('expected a list');
+        for (const item of items as PickleValue[]) {
+          if (typeof item === 'object' && item !== null) throw bad('unsupported set member');
+          set.add(item);
+        }
+        return set;
+      });
+    case '_codecs.encode':
+      // How protocol-2 pickles spell bytes objects: _codecs.encode('\x00\x01', 'latin1').
+      return callable((args) => {
+        const [text, encoding] = args;
+        if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) {
+          throw bad('only latin1-encoded byte strings are supported');
+        }
+        return new Uint8Array(Buffer.from(text, 'latin1'));
+      });
+    default:
+      throw refusedGlobal(source, module, name);
+  }
+}
+
+function rebuildTensor(args: readonly PickleValue[], bad: (problem: string) => FaultlineError): TensorRef {
+  const [storage, offset, shape, stride] = args;
+  if (!isStorageRef(storage ?? null)) throw bad('expected a storage as the first argument');
+  const ints = (value: PickleValue | undefined, what: string): number[] => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+      throw bad(`expected a tuple of non-negative integers for ${what}`);
+    }
+    return value as number[];
+  };
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw bad('bad storage offset');
+  const dims = ints(shape, 'the size');
+  const strides = ints(stride, 'the stride');
+  if (dims.length !== strides.length) throw bad('size and stride have different lengths');
+  const ref = storage as StorageRef;
+  return {
+    kind: 'tensor',
+    storage: ref,
+    dtype: ref.dtype,
+    offset: offset + ref.elementOffset,
+    shape: dims,
+    stride: strides,
+  };
+}
