@@ -168,3 +168,18 @@ export interface CompareResponse {
     other: Record<string, LeafMetrics>;
   }[];
 }
+
+/** An annotator's page: the current task plus what to show with it. */
+export interface StudyTaskResponse {
+  /** null when the annotator has answered everything. */
+  task: import('../study/types.js').TaskView | null;
+  answered: number;
+  /** Ordinary examples of the class (correctly predicted when possible). */
+  examples: { row: number; id: string }[];
+  /** Top images, heatmaps and attacks of (class, feature); null when the explain stage made none. */
+  visuals: VisualSet | null;
+}
+
+export interface StudyAnswersResponse {
+  answers: import('../study/types.js').AnswerRecord[];
+}

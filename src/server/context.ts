@@ -3,7 +3,7 @@ import type { GroupResult } from '../discover/schema.js';
 import type { DiscoverySettings } from './api-types.js';
 import type { ExplorerData } from './explorer-data.js';
 import type { FeatureNamer } from './views.js';
-import type { StudyPort } from './study-port.js';
+import type { StudyService } from './study-adapter.js';
 
 export interface ExplorerContext {
   data: ExplorerData;
@@ -12,7 +12,7 @@ export interface ExplorerContext {
   /** Re-fits one class's tree with edited settings; absent when the discover module cannot be used. */
   rediscover?: (classIndex: number, settings: DiscoverySettings) => Promise<GroupResult>;
   /** The study; absent when the run has no study database. */
-  study?: StudyPort;
+  study?: StudyService;
   /** Built front end (web/dist); absent when not built. */
   webRoot?: string;
   /** Largest accepted request body, bytes. */

@@ -69,8 +69,14 @@ export function errorResponse(error: unknown, c: Context): Response {
     status = 403;
     body = { error: `Refused: ${error.message}` };
   } else if (error instanceof FaultlineError) {
-    status = 400;
-    body = { error: error.message };
+    // Study errors carry their own status (401 unknown token, 403 wrong role, 404, 409 conflict).
+    const own = (error as FaultlineError & { status?: unknown }).status;
+    status = typeof own === 'number' && own >= 400 && own < 500 ? (own as ContentfulStatusCode) : 400;
+    const fields = (error as FaultlineError & { fields?: Record<string, string> }).fields;
+    body = {
+      error: error.message,
+      ...(fields ? { issues: Object.entries(fields).map(([path, message]) => ({ path, message })) } : {}),
+    };
   } else if (error instanceof HTTPException) {
     status = error.status as ContentfulStatusCode;
     body = { error: error.message || 'Request refused' };

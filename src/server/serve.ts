@@ -11,7 +11,7 @@ import { createApp, DEFAULT_BODY_LIMIT } from './app.js';
 import type { ExplorerContext } from './context.js';
 import { loadExplorerData } from './explorer-data.js';
 import { noNames } from './views.js';
-import { openStudyPort, studyNamer } from './study-adapter.js';
+import { StudyService } from './study-adapter.js';
 import { REDISCOVERY_AVAILABLE, rediscoverGroup } from './rediscover.js';
 
 export interface ServeOptions {
@@ -40,10 +40,10 @@ export interface Explorer {
 /** Loads the run and builds the app without binding a port (what tests and the server both use). */
 export async function createExplorer(options: ServeOptions): Promise<Explorer> {
   const data = loadExplorerData(options.runDir);
-  const study = await openStudyPort(data);
+  const study = StudyService.open(data);
   const ctx: ExplorerContext = {
     data,
-    namer: study ? studyNamer(study, data) : noNames,
+    namer: study ? study.namer() : noNames,
     rediscover:
       data.discovery && REDISCOVERY_AVAILABLE
         ? (classIndex, settings) => rediscoverGroup(data, classIndex, settings)

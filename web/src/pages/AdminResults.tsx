@@ -1,0 +1,175 @@
+/**
+ * The owner's study results: totals, per-pair verdicts, annotator quality, the free-text answers (rendered as
+ * text) and accepting a proposed name. The admin token comes from the link's #fragment (never sent in URLs or
+ * logs) and is sent as a bearer header.
+ */
+import { useState } from 'react';
+import type { StudyAnswersResponse } from '../../../src/server/api-types';
+import type { PairResult, StudyResults } from '../../../src/study/types';
+import { getJson, postJson } from '../api';
+import { num, pct } from '../format';
+import { Link } from '../router';
+import { useFetch } from '../use-fetch';
+
+export function AdminResults() {
+  const [token, setToken] = useState(() => window.location.hash.slice(1));
+  const [typed, setTyped] = useState('');
+  const auth = { authorization: `Bearer ${token}` };
+  const { data, error, reload } = useFetch<StudyResults>(token ? '/api/study/admin/results' : null, auth);
+  if (!token) {
+    return (
+      <section>
+        <h1>Study results</h1>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            window.location.hash = typed;
+            setToken(typed);
+          }}
+        >
+          <label>
+            admin token{' '}
+            <input value={typed} onChange={(e) => setTyped(e.target.value)} data-testid="admin-token" />
+          </label>
+          <button type="submit">open</button>
+        </form>
+      </section>
+    );
+  }
+  if (error) return <p className="error">{error}</p>;
+  if (!data) return <p>loading…</p>;
+  const t = data.totals;
+  return (
+    <section>
+      <h1>Study results</h1>
+      <div className="summary" data-testid="study-totals">
+        <span>{t.pairs} pairs</span>
+        <span>{t.answers} answers</span>
+        <span>
+          main {pct(t.shares.main_object)} / separate {pct(t.shares.separate_object)} / background{' '}
+          {pct(t.shares.background)}
+        </span>
+        <span>unanimous {pct(t.unanimousShare)}</span>
+        <span>spurious pairs {t.spuriousPairs}</span>
+        <span>Fleiss' kappa {num(t.fleissKappa)}</span>
+        <span>
+          annotators {t.annotators} ({t.flaggedAnnotators} flagged, {t.excludedAnswers} answers excluded)
+        </span>
+      </div>
+      <table className="metrics" data-testid="pair-table">
+        <thead>
+          <tr>
+            <th>class</th>
+            <th>feature</th>
+            <th>answers</th>
+            <th>main / sep. / bg.</th>
+            <th>verdict</th>
+            <th>unanimous</th>
+            <th>confidence</th>
+            <th>name</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.pairs.map((p) => (
+            <PairRow key={p.taskId} pair={p} auth={auth} onChange={reload} />
+          ))}
+        </tbody>
+      </table>
+      <h2>Annotators</h2>
+      <table className="metrics">
+        <thead>
+          <tr>
+            <th>id</th>
+            <th>answers</th>
+            <th>gold right / answered</th>
+            <th>flagged</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.annotators.map((a) => (
+            <tr key={a.annotatorId}>
+              <td>{a.externalId ?? a.annotatorId}</td>
+              <td>{a.answers}</td>
+              <td>
+                {a.goldCorrect} / {a.goldAnswers}
+              </td>
+              <td>{a.flagged ? 'yes' : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function PairRow(props: { pair: PairResult; auth: Record<string, string>; onChange: () => void }) {
+  const p = props.pair;
+  const [answers, setAnswers] = useState<StudyAnswersResponse['answers'] | null>(null);
+  const [name, setName] = useState(p.proposedNames[0]?.name ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const accept = async () => {
+    try {
+      await postJson('/api/study/admin/names', { feature: p.featureIndex, name }, props.auth);
+      props.onChange();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const show = async () => {
+    const r = await getJson<StudyAnswersResponse>(`/api/study/admin/tasks/${p.taskId}/answers`, props.auth);
+    setAnswers(r.answers);
+  };
+  return (
+    <>
+      <tr>
+        <td>{p.className ?? p.classIndex}</td>
+        <td>
+          <Link to={`/feature/${p.featureIndex}`}>{p.featureIndex}</Link>
+        </td>
+        <td>{p.answers}</td>
+        <td>
+          {p.counts.main_object} / {p.counts.separate_object} / {p.counts.background}
+        </td>
+        <td>{p.verdict}</td>
+        <td>{p.unanimous ? 'yes' : ''}</td>
+        <td>{num(p.meanConfidence, 2)}</td>
+        <td data-testid={`accepted-${p.taskId}`}>{p.acceptedName ?? ''}</td>
+        <td>
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            list={`names-${p.taskId}`}
+            aria-label="feature name"
+            data-testid={`name-input-${p.taskId}`}
+          />
+          <datalist id={`names-${p.taskId}`}>
+            {p.proposedNames.map((n) => (
+              <option key={n.name} value={n.name} />
+            ))}
+          </datalist>
+          <button onClick={accept} disabled={!name.trim()} data-testid={`accept-${p.taskId}`}>
+            accept name
+          </button>
+          <button onClick={show} data-testid={`show-answers-${p.taskId}`}>
+            answers
+          </button>
+          {error && <span className="error">{error}</span>}
+        </td>
+      </tr>
+      {answers && (
+        <tr>
+          <td colSpan={9}>
+            <ul className="answers" data-testid={`answers-${p.taskId}`}>
+              {answers.map((a) => (
+                <li key={a.answerId}>
+                  <b>{a.main}</b> (confidence {a.confidence}, {a.workerId}): {a.reasons}
+                </li>
+              ))}
+            </ul>
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
