@@ -82,6 +82,26 @@ export interface GroupResult {
   selectedFeatures: { feature: number; score: number }[];
   tree?: { nodes: TreeNode[] };
   modes: FailureMode[];
+  /** Held-out part of the group (validation 'split' or 'random'): its size and failures. */
+  heldOut?: { n: number; failures: number; baseErrorRate: number };
+  /** k-fold validation: out-of-fold precision / recall of the failure leaves of trees refitted per fold. */
+  crossValidation?: { folds: number; precision: number; recall: number; heldOutFailureLeafSamples: number };
+  /** Group-level counts under each compared prediction set (same samples, the other model's failure flags). */
+  comparison?: Record<string, { n: number; failures: number; baseErrorRate: number }>;
+}
+
+/** Dataset-wide view: groups (keys) ranked two ways, and totals. */
+export interface DiscoverySummary {
+  groups: number;
+  groupsWithTree: number;
+  groupsSkipped: number;
+  modes: number;
+  /** Modes whose held-out error rate stays above the held-out base error rate. */
+  modesGeneralising?: number;
+  /** Group keys, highest base error rate first. */
+  byBaseErrorRate: string[];
+  /** Group keys with at least one mode, highest top-mode importance first. */
+  byTopModeImportance: string[];
 }
 
 export interface DiscoveryResult {
@@ -107,6 +127,12 @@ export interface DiscoveryResult {
       folds?: number;
     };
     compareWith?: string[];
+    /** MI tie-breaking noise: 'none' or numpy-compatible noise seeded with `miSeed` (as sklearn random_state). */
+    miNoise?: 'none' | 'sklearn';
+    miSeed?: number;
   };
   groups: GroupResult[];
+  summary?: DiscoverySummary;
+  /** Wall-clock seconds the discovery took. */
+  seconds?: number;
 }
