@@ -1,0 +1,168 @@
+/**
+ * `faultline models import|fetch|list`: bring your own robust model. `import` turns a PyTorch checkpoint into an
+ * ONNX model plus spec without Python; `fetch` downloads a known model (FETCHABLE_MODELS below) and prepares it.
+ * To add a fetchable model, append a FetchableModel record: id, url, sha256, bytes, fileName and a postprocess.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { invalidOption, FaultlineError } from '../../shared/errors.js';
+import type { FetchableModel } from '../../import/fetch-model.js';
+import { fetchModel } from '../../import/fetch-model.js';
+import { importCheckpoint, type ImportCheckpointResult } from '../../import/import-checkpoint.js';
+import { ARCH_NAMES, parseArch } from '../../import/resnet-arch.js';
+
+/** Import a downloaded PyTorch ResNet checkpoint next to it as `<id>.onnx` + `<id>.json`. */
+function importResNet(id: string, arch: 'resnet50'): FetchableModel['postprocess'] {
+  return async ({ dir, download }) => {
+    const result = await importCheckpoint({ checkpoint: download.path, arch, out: join(dir, `${id}.onnx`) });
+    reportImport(result);
+    return [result.onnxPath, result.specPath];
+  };
+}
+
+/**
+ * Models `faultline models fetch` knows. sha256/bytes are null where they could not be pinned when the entry was
+ * written (no network at hand): the download's hash is then printed so it can be pinned, and `--sha256` checks it.
+ */
+export const FETCHABLE_MODELS: FetchableModel[] = [
+  {
+    id: 'robust-resnet50-l2-eps3',
+    description:
+      'MadryLab robustness ImageNet ResNet-50, L2 PGD eps 3.0 (imagenet_l2_3_0.pt, 57.9% clean top-1): the ' +
+      'robust feature extractor of the Barlow method',
+    // Official link from the MadryLab/robustness README; dl=1 asks Dropbox for the file instead of its web page.
+    url: 'https://www.dropbox.com/s/knf4uimlqsi1yz8/imagenet_l2_3_0.pt?dl=1',
+    fileName: 'imagenet_l2_3_0.pt',
+    sha256: null,
+    bytes: null,
+    postprocess: importResNet('robust-resnet50-l2-eps3', 'resnet50'),
+  },
+];
+
+/** Default download directory: $FAULTLINE_MODELS_DIR, else the user's cache ($XDG_CACHE_HOME or ~/.cache). */
+export function defaultModelsDir(): string {
+  if (process.env.FAULTLINE_MODELS_DIR) return process.env.FAULTLINE_MODELS_DIR;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'faultline', 'models');
+}
+
+function rgb(name: string) {
+  return (value: string): [number, number, number] => {
+    const parts = value.split(',').map((s) => Number(s.trim()));
+    if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
+      throw invalidOption(name, 'three comma-separated numbers (r,g,b)', value);
+    }
+    return [parts[0], parts[1], parts[2]];
+  };
+}
+
+function inputSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 32) throw invalidOption('--input-size', 'an integer of at least 32', value);
+  return n;
+}
+
+function sha256Option(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw invalidOption('--sha256', '64 hexadecimal digits', value);
+  return value.toLowerCase();
+}
+
+function reportImport(result: ImportCheckpointResult): void {
+  for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const { normalization } = result.spec.source;
+  process.stdout.write(
+    `wrote ${result.onnxPath} (${result.spec.source.arch}: ${result.numClasses} logits, ` +
+      `${result.featureWidth} features, feature map ${result.featureWidth}x${result.featureMapSize}x${result.featureMapSize}; ` +
+      `normalisation from ${normalization.from})\n` +
+      `wrote ${result.specPath}\n`,
+  );
+}
+
+function progressPrinter(label: string): (received: number, total: number | undefined) => void {
+  const stream = process.stderr;
+  let last = 0;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return (received, total) => {
+    const now = Date.now();
+    const done = total !== undefined && received >= total;
+    if (now - last < (stream.isTTY ? 200 : 5000) && !done) return;
+    last = now;
+    const text = `${label} ${mb(received)}${total ? `/${mb(total)}` : ''} MB`;
+    if (stream.isTTY) stream.write(`\r${text}${done ? '\n' : ''}`);
+    else stream.write(`${text}\n`);
+  };
+}
+
+export function register(program: Command): void {
+  const models = program.command('models').description('Import or download models for faultline');
+
+  models
+    .command('import')
+    .description('Convert a PyTorch ResNet checkpoint (.pt/.pth) into an ONNX model + spec, without Python')
+    .argument('<checkpoint>', 'torch.save file: a state dict, or a robustness-library checkpoint')
+    .requiredOption('--out <onnx>', 'ONNX file to write; the spec goes next to it (<name>.json)')
+    .option('--arch <name>', `architecture: ${[...ARCH_NAMES, 'auto'].join(', ')}`, 'resnet50')
+    .option(
+      '--mean <r,g,b>',
+      'input normalisation mean (default: from the checkpoint, else ImageNet)',
+      rgb('--mean'),
+    )
+    .option(
+      '--std <r,g,b>',
+      'input normalisation std (default: from the checkpoint, else ImageNet)',
+      rgb('--std'),
+    )
+    .option('--input-size <px>', 'square input size', inputSize, 224)
+    .option('--name <name>', 'model name in the spec (default: the output file name)')
+    .action(async (checkpoint: string, flags: Record<string, unknown>) => {
+      const result = await importCheckpoint({
+        checkpoint,
+        arch: parseArch(flags.arch as string),
+        out: flags.out as string,
+        mean: flags.mean as [number, number, number] | undefined,
+        std: flags.std as [number, number, number] | undefined,
+        inputSize: flags.inputSize as number,
+        name: flags.name as string | undefined,
+      });
+      reportImport(result);
+    });
+
+  models
+    .command('fetch')
+    .description('Download a known model (resumable, sha256-checked) and prepare it for faultline')
+    .argument('<id>', `one of: ${FETCHABLE_MODELS.map((m) => m.id).join(', ')}`)
+    .option('--dir <dir>', 'where the download and the model files go (default: ~/.cache/faultline/models)')
+    .option(
+      '--sha256 <hex>',
+      'expected sha256 of the download (overrides or supplies the pinned one)',
+      sha256Option,
+    )
+    .option('--url <url>', 'download from this mirror instead of the official URL')
+    .action(async (id: string, flags: Record<string, unknown>) => {
+      const model = FETCHABLE_MODELS.find((m) => m.id === id);
+      if (!model) throw invalidOption('<id>', `one of ${FETCHABLE_MODELS.map((m) => m.id).join(', ')}`, id);
+      const { download, files } = await fetchModel(model, {
+        dir: (flags.dir as string | undefined) ?? defaultModelsDir(),
+        sha256: flags.sha256 as string | undefined,
+        url: flags.url as string | undefined,
+        onProgress: progressPrinter(`downloading ${model.fileName}`),
+      });
+      const how = download.cached ? 'already present' : download.resumedFrom > 0 ? 'resumed' : 'downloaded';
+      process.stdout.write(`${how}: ${download.path} (${download.bytes} bytes, sha256 ${download.sha256})\n`);
+      if (!download.verified) {
+        process.stderr.write(
+          `warning: no pinned sha256 for ${model.id}: the hash above was not checked; pass --sha256 to check it\n`,
+        );
+      }
+      if (files.length === 0) throw new FaultlineError(`${model.id}: nothing was produced from the download`);
+      const onnx = files.find((f) => f.endsWith('.onnx'));
+      if (onnx) process.stdout.write(`use it with: faultline extract --robust ${onnx} ...\n`);
+    });
+
+  models
+    .command('list')
+    .description('List the models `faultline models fetch` can download')
+    .action(() => {
+      for (const m of FETCHABLE_MODELS) process.stdout.write(`${m.id}\n  ${m.description}\n  ${m.url}\n`);
+    });
+}
