@@ -87,7 +87,7 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     await page.goto(`${server.url}/compare`);
     await page.getByTestId('compare-table').waitFor();
     await shot('05-compare');
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
   });
 
   it('completes a study task; the answer is stored and shown as text', async () => {
@@ -102,12 +102,13 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     await page.getByTestId('reasons').fill(hostile);
     await page.getByTestId('submit-answer').click();
     // The next task (or the thank-you page) replaces the first.
-    await page.waitForFunction(
-      (first) =>
-        document.querySelector('[data-testid="study-done"]') !== null ||
-        document.querySelector('[data-testid="study-class"]')?.textContent !== first,
-      firstClass,
-    );
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('study-done').count()) > 0 ||
+          (await page.getByTestId('study-class').textContent()) !== firstClass,
+      )
+      .toBe(true);
 
     const study = Study.open(run.runDir);
     try {
@@ -124,7 +125,7 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     await page.getByTestId(`show-answers-${taskId}`).click();
     await page.getByTestId(`answers-${taskId}`).waitFor();
     expect(await page.getByTestId(`answers-${taskId}`).textContent()).toContain(hostile);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     await shot('07-admin');
   });
 });
@@ -163,9 +164,7 @@ describe.skipIf(!hasChromium)('1000-class overview', () => {
     expect(elapsed).toBeLessThan(2000 * load);
     expect(await page.getByTestId('class-table').locator('tbody tr').count()).toBe(50);
     await page.getByTestId('class-search').fill('class_999');
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="class-table"] tbody tr').length === 1,
-    );
+    await expect.poll(() => page.getByTestId('class-table').locator('tbody tr').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, '08-overview-1000.png') });
   });
 });
