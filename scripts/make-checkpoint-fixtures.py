@@ -16,8 +16,10 @@ Fixtures (all with randomised batch-norm statistics so folding is exercised):
   resnet50-w2-bf16.pt            resnet50 topology at stem width 2, conv weights bfloat16, running_var float64
   malicious-os-system.pt         hand-written pickle bytes: GLOBAL os.system + REDUCE (zip format)
   malicious-eval-legacy.pt       hand-written pickle bytes: GLOBAL builtins.eval + REDUCE (legacy format)
-Each model fixture has <name>.reference.json: the input formula, normalisation and PyTorch's float32 outputs.
+Each model fixture has <name>.reference.json: the input formula, normalisation and PyTorch's float32 outputs;
+the robustness fixture's also holds PyTorch's input gradient of sum(features * selector) for the first image.
 """
+import base64
 import collections
 import io
 import json
@@ -177,11 +179,32 @@ def make_input():
     return (k.double() / 96).float()
 
 
-def write_reference(name, model, mean, std, arch, notes):
+def selector(n, d):
+    """The feature weighting of the gradient reference: s[n, j] = (((n*5 + j*3) % 7) - 3) / 3."""
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(d), indexing='ij')
+    return (((i * 5 + j * 3) % 7) - 3).float() / 3
+
+
+def normalise(x, mean, std):
+    return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+
+
+def input_gradient(model, mean, std):
+    """d sum(features * selector) / d input for the first image, as the attack autodiff computes it."""
+    x = make_input()[:1].clone().requires_grad_(True)
+    _, features, _ = model.forward_all(normalise(x, mean, std))
+    (features * selector(*features.shape)).sum().backward()
+    return x.grad
+
+
+def base64_float32(t):
+    return base64.b64encode(t.detach().contiguous().numpy().astype('<f4').tobytes()).decode()
+
+
+def write_reference(name, model, mean, std, arch, notes, gradient=False):
     x = make_input()
     with torch.no_grad():
-        normalised = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
-        logits, features, feature_map = model.forward_all(normalised)
+        logits, features, feature_map = model.forward_all(normalise(x, mean, std))
     reference = {
         'checkpoint': f'{name}.pt',
         'arch': arch,
@@ -196,6 +219,13 @@ def write_reference(name, model, mean, std, arch, notes):
         'features': {'shape': list(features.shape), 'data': features.flatten().tolist()},
         'featureMap': {'shape': list(feature_map.shape), 'data': feature_map.flatten().tolist()},
     }
+    if gradient:
+        grad = input_gradient(model, mean, std)
+        reference['gradient'] = {
+            'selectorFormula': '(((n*5 + j*3) % 7) - 3) / 3',
+            'shape': list(grad.shape),
+            'float32Base64': base64_float32(grad),
+        }
     with open(os.path.join(OUT, f'{name}.reference.json'), 'w') as f:
         json.dump(reference, f, separators=(',', ':'))
         f.write('\n')
@@ -224,7 +254,8 @@ def robustness_wrapper():
     stored_mean = wrapper.normalizer.new_mean.flatten().tolist()
     stored_std = wrapper.normalizer.new_std.flatten().tolist()
     write_reference('robust-bottleneck-w4-legacy', model, stored_mean, stored_std, 'auto',
-                    'robustness AttackerModel layout under DataParallel; mean/std from module.normalizer')
+                    'robustness AttackerModel layout under DataParallel; mean/std from module.normalizer',
+                    gradient=True)
 
 
 def wide_fp16():

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatureGradient } from '../../src/explain/autodiff/session.js';
 import { loadModel, runBatch } from '../../src/inference/model.js';
 import { modelSpecSchema } from '../../src/inference/spec.js';
 import { importCheckpoint } from '../../src/import/import-checkpoint.js';
@@ -114,6 +115,30 @@ describe('importCheckpoint reproduces PyTorch', () => {
     });
     expect(result.spec.source.normalization.from).toBe('options');
     expect(result.warnings.join('\n')).toMatch(/override the normalisation stored in the checkpoint/);
+  });
+});
+
+describe('the imported model in the attack autodiff', () => {
+  it('gives the input gradient PyTorch autograd gives (robustness fixture, through "features")', async () => {
+    const name = 'robust-bottleneck-w4-legacy';
+    const ref = readReference(name);
+    if (!ref.gradient) throw new Error('reference has no gradient');
+    const out = join(dir, 'grad-model.onnx');
+    await importCheckpoint({
+      checkpoint: fixture(`${name}.pt`),
+      arch: 'auto',
+      out,
+      inputSize: ref.inputSize,
+    });
+    const gradient = await FeatureGradient.open(out, { features: 'features', cacheDir: dir, threads: 1 });
+    const image = referenceInput(ref).subarray(0, 3 * ref.inputSize * ref.inputSize);
+    const width = gradient.featureCount;
+    const selector = Float32Array.from({ length: width }, (_, j) => (((j * 3) % 7) - 3) / 3);
+    const result = await gradient.run(image, selector);
+    await gradient.release();
+    const raw = Buffer.from(ref.gradient.float32Base64, 'base64');
+    const expected = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    expect(relativeError(result.gradient, expected)).toBeLessThan(TOLERANCE);
   });
 });
 

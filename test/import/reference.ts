@@ -20,6 +20,8 @@ export interface Reference {
   logits: ReferenceTensor;
   features: ReferenceTensor;
   featureMap: ReferenceTensor;
+  /** PyTorch's d sum(features * selector) / d input for the first image (robustness fixture only). */
+  gradient?: { selectorFormula: string; shape: number[]; float32Base64: string };
 }
 
 export function readReference(name: string): Reference {
