@@ -103,6 +103,24 @@ describe('explorer API', () => {
     expect(body.modes.length).toBe(5);
   });
 
+  it('re-runs one class in place with edited settings through the discover module', async () => {
+    const res = await explorer.app.request('/api/classes/1/rediscover', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ depth: 2, minLeaf: 2, topFeatures: 4 }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ClassResponse;
+    expect(body.edited).toBe(true);
+    expect(body.settings).toEqual({ depth: 2, minLeaf: 2, topFeatures: 4 });
+    expect(body.selectedFeatures.length).toBeLessThanOrEqual(4);
+    // The class's failures sit above 0.5 on its mode feature, so a real tree finds that feature again.
+    expect(body.modes[0].conditions.map((c) => c.feature)).toContain(run.modeFeature(1));
+    const again = (await (await explorer.app.request('/api/classes/1')).json()) as ClassResponse;
+    expect(again.edited).toBe(true);
+    expect(again.modes[0].id).toBe(body.modes[0].id);
+  });
+
   it('serves sample images by row and id, and thumbnails', async () => {
     const row = 10;
     const full = await explorer.app.request(`/api/images/${row}`);

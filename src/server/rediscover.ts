@@ -1,16 +1,48 @@
-/** Re-fitting one class's failure tree with edited settings, through the discover module. */
-import type { GroupResult } from '../discover/schema.js';
+/**
+ * Re-fitting one class's failure tree with edited depth / min leaf / top-K, through the discover module, with
+ * every other option as the loaded discovery.json recorded it (so the re-run differs only in what was edited).
+ */
+import type { DiscoverOptions } from '../discover/discover.js';
+import type { DiscoveryResult, GroupResult } from '../discover/schema.js';
+import type { Validation } from '../discover/validation.js';
 import type { DiscoverySettings } from './api-types.js';
 import type { ExplorerData } from './explorer-data.js';
 import { ApiHttpError } from './http-errors.js';
 
-/** True once the discover module exports a one-group entry point this server can call. */
-export const REDISCOVERY_AVAILABLE = false;
+/** The discover options a discovery.json was made with. */
+export function optionsOf(discovery: DiscoveryResult): Partial<DiscoverOptions> {
+  const o = discovery.options;
+  const v = o.validation;
+  let validation: Validation;
+  if (v.kind === 'split' && v.heldOutSplit) validation = { kind: 'split', heldOutSplit: v.heldOutSplit };
+  else if (v.kind === 'random')
+    validation = { kind: 'random', fraction: v.fraction ?? 0.2, seed: v.seed ?? 0 };
+  else if (v.kind === 'kfold') validation = { kind: 'kfold', folds: v.folds ?? 5, seed: v.seed ?? 0 };
+  else validation = { kind: 'none' };
+  return {
+    groupBy: o.groupBy,
+    depth: o.depth,
+    topFeatures: o.topFeatures,
+    minLeaf: o.minLeaf,
+    minSplit: o.minSplit,
+    criterion: o.criterion,
+    classWeight: o.classWeight,
+    ranking: o.ranking,
+    featureSet: o.featureSet,
+    predictionSet: o.predictionSet,
+    compare: o.compareWith ?? [],
+    validation,
+    miNoise: o.miNoise === 'sklearn' ? { kind: 'sklearn', seed: o.miSeed ?? 0 } : { kind: 'none' },
+  };
+}
 
 export async function rediscoverGroup(
-  _data: ExplorerData,
-  _classIndex: number,
-  _settings: DiscoverySettings,
+  data: ExplorerData,
+  classIndex: number,
+  settings: DiscoverySettings,
 ): Promise<GroupResult> {
-  throw new ApiHttpError(501, 'Re-running discovery is not available in this build');
+  if (!data.discovery) throw new ApiHttpError(409, 'This run has no discovery.json to re-run');
+  // Loaded on first use: the discover module brings its worker pool, which a server that never re-runs needn't load.
+  const { discoverGroup } = await import('../discover/discover.js');
+  return discoverGroup(data.run, classIndex, { ...optionsOf(data.discovery), ...settings, workers: 0 });
 }

@@ -12,7 +12,7 @@ import type { ExplorerContext } from './context.js';
 import { loadExplorerData } from './explorer-data.js';
 import { noNames } from './views.js';
 import { StudyService } from './study-adapter.js';
-import { REDISCOVERY_AVAILABLE, rediscoverGroup } from './rediscover.js';
+import { rediscoverGroup } from './rediscover.js';
 
 export interface ServeOptions {
   runDir: string;
@@ -44,10 +44,9 @@ export async function createExplorer(options: ServeOptions): Promise<Explorer> {
   const ctx: ExplorerContext = {
     data,
     namer: study ? study.namer() : noNames,
-    rediscover:
-      data.discovery && REDISCOVERY_AVAILABLE
-        ? (classIndex, settings) => rediscoverGroup(data, classIndex, settings)
-        : undefined,
+    rediscover: data.discovery
+      ? (classIndex, settings) => rediscoverGroup(data, classIndex, settings)
+      : undefined,
     study: study ?? undefined,
     webRoot: options.webRoot === null ? undefined : (options.webRoot ?? defaultWebRoot()),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,

@@ -10,7 +10,7 @@ import { navigate } from '../router';
 
 const COL = 190;
 const ROW = 130;
-const MAX_W = 150;
+const MAX_W = 170;
 const H = 64;
 
 export function FailureTree(props: {
@@ -55,7 +55,7 @@ export function FailureTree(props: {
         const n = p.node;
         const er = n.n ? n.failures / n.n : 0;
         const ec = props.totalFailures ? n.failures / props.totalFailures : 0;
-        const w = Math.max(70, MAX_W * Math.sqrt(n.n / rootN));
+        const w = Math.max(118, MAX_W * Math.sqrt(n.n / rootN));
         const x = cx(p.x) - w / 2;
         const y = cy(p.y);
         const mode = props.modeByLeaf.get(n.id);
