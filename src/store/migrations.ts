@@ -47,6 +47,9 @@ export const MIGRATIONS: readonly string[] = [
     gold_answer TEXT CHECK (gold_answer IN ('main_object', 'separate_object', 'background')),
     -- 'discovery' | 'import' | 'gold'
     source TEXT NOT NULL,
+    -- answers by unflagged annotators (kept by the store on every insert and flag change), so finding a task
+    -- that still needs workers skips full ones without counting
+    answers_counted INTEGER NOT NULL DEFAULT 0,
     UNIQUE (study_id, feature_set, class_index, feature_index)
   );
 

@@ -97,7 +97,7 @@ export class StudyStore {
       annotatorByHash: p('SELECT * FROM annotators WHERE token_hash = ?'),
       annotatorByExternalId: p('SELECT * FROM annotators WHERE study_id = ? AND external_id = ?'),
       annotators: p('SELECT * FROM annotators WHERE study_id = ? ORDER BY id'),
-      setFlagged: p('UPDATE annotators SET flagged = ? WHERE id = ?'),
+      setFlagged: p('UPDATE annotators SET flagged = @flagged WHERE id = @id AND flagged <> @flagged'),
       insertTask: p(`INSERT INTO tasks (study_id, feature_set, class_index, wnid, class_name, feature_index,
         feature_rank, gold_answer, source) VALUES (@studyId, @featureSet, @classIndex, @wnid, @className,
         @featureIndex, @featureRank, @goldAnswer, @source)
@@ -114,18 +114,27 @@ export class StudyStore {
       assign: p(`INSERT INTO assignments (annotator_id, task_id, assigned_at) VALUES (?, ?, ?)
         ON CONFLICT (annotator_id, task_id) DO UPDATE SET assigned_at = excluded.assigned_at`),
       // First ordinary task (creation order, so pairs complete one after another) that this annotator has not
-      // answered and whose unflagged answers plus live assignments of others are below the quota.
+      // answered and whose unflagged answers plus live assignments of others are below the quota. The unary +
+      // keeps SQLite from using the (study_id, ...) index: a rowid scan in id order stops at the first match
+      // instead of evaluating the subqueries for every task and sorting.
       nextOrdinary: p(`SELECT t.id FROM tasks t
-        WHERE t.study_id = @studyId AND t.gold_answer IS NULL
+        WHERE +t.study_id = @studyId AND t.gold_answer IS NULL AND t.answers_counted < @workers
           AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.annotator_id = @annotatorId AND a.task_id = t.id)
-          AND (SELECT count(*) FROM answers a JOIN annotators n ON n.id = a.annotator_id
-                WHERE a.task_id = t.id AND n.flagged = 0)
+          AND t.answers_counted
             + (SELECT count(*) FROM assignments s
                 WHERE s.task_id = t.id AND s.assigned_at >= @cutoff AND s.annotator_id <> @annotatorId
                   AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.annotator_id = s.annotator_id
                                     AND a.task_id = s.task_id))
             < @workers
         ORDER BY t.id LIMIT 1`),
+      countAnswer: p(`UPDATE tasks SET answers_counted = answers_counted + 1
+        WHERE id = ? AND (SELECT flagged FROM annotators WHERE id = ?) = 0`),
+      recountTasksOf: p(`UPDATE tasks SET answers_counted = (SELECT count(*) FROM answers a
+          JOIN annotators n ON n.id = a.annotator_id WHERE a.task_id = tasks.id AND n.flagged = 0)
+        WHERE id IN (SELECT task_id FROM answers WHERE annotator_id = ?)`),
+      recountAll: p(`UPDATE tasks SET answers_counted = (SELECT count(*) FROM answers a
+          JOIN annotators n ON n.id = a.annotator_id WHERE a.task_id = tasks.id AND n.flagged = 0)
+        WHERE study_id = ?`),
       nextGold: p(`SELECT t.id FROM tasks t
         WHERE t.study_id = ? AND t.gold_answer IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.annotator_id = ? AND a.task_id = t.id)
@@ -160,6 +169,20 @@ export class StudyStore {
   /** Runs fn in one BEGIN IMMEDIATE transaction (committed, and with synchronous=FULL fsynced, on return). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * Like transaction(), but the commit is not fsynced (synchronous=NORMAL for this one commit). For writes whose
+   * loss in a power cut is harmless (task assignments): the next durable commit fsyncs the WAL, and with it
+   * these frames too. Must not be called inside another transaction.
+   */
+  lightTransaction<T>(fn: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   study(): StudyInfo | null {
@@ -211,8 +234,15 @@ export class StudyStore {
     return (this.s.annotators.all(studyId) as AnnotatorRow[]).map(toAnnotator);
   }
 
+  /** Sets the flag; when it changes, the counted answers of the annotator's tasks are recounted. */
   setFlagged(annotatorId: number, flagged: boolean): void {
-    this.s.setFlagged.run(flagged ? 1 : 0, annotatorId);
+    if (this.s.setFlagged.run({ flagged: flagged ? 1 : 0, id: annotatorId }).changes > 0)
+      this.s.recountTasksOf.run(annotatorId);
+  }
+
+  /** Recounts every task's counted answers (after bulk changes). */
+  recountAll(studyId: number): void {
+    this.s.recountAll.run(studyId);
   }
 
   /** Inserts the task unless the pair exists; returns the stored task either way. */
@@ -290,7 +320,9 @@ export class StudyStore {
     source: AnswerRecord['source'],
   ): number | undefined {
     const info = this.s.insertAnswer.run({ annotatorId, taskId, ...answer, createdAt, source });
-    return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
+    if (info.changes !== 1) return undefined;
+    this.s.countAnswer.run(taskId, annotatorId);
+    return Number(info.lastInsertRowid);
   }
 
   answer(annotatorId: number, taskId: number): AnswerRecord | undefined {

@@ -152,7 +152,8 @@ export class Study {
    */
   nextTask(token: unknown): NextTask {
     const who = this.requireAnnotator(token);
-    return this.store.transaction(() => {
+    // An assignment only reserves a slot: losing it in a power cut is harmless, so its commit is not fsynced.
+    return this.store.lightTransaction(() => {
       const nowMs = this.now();
       const counts = this.store.answerCounts(who.annotatorId);
       let taskId = this.store.openAssignment(who.annotatorId);
