@@ -124,7 +124,7 @@ describe('discover on a planted rule', () => {
       classes: ['alpha'],
       featureNames: new Map([[7, 'handle']]),
     });
-    expect(result.groups[0].modes[0].rule).toContain('feature 7 "handle" <=');
+    expect(result.groups[0].modes[0].rule).toContain("feature 7 'handle' <=");
   });
 });
 

@@ -27,10 +27,10 @@ export function formatThreshold(t: number): string {
   return String(Number(t.toPrecision(4)));
 }
 
-/** "feature 1378", or 'feature 1378 "handle"' once the feature has a name. */
+/** "feature 1378", or "feature 1378 'handle'" once the feature has a name (as study/feature-names.ts). */
 export function featureLabel(feature: number, names?: ReadonlyMap<number, string>): string {
   const name = names?.get(feature);
-  return name ? `feature ${feature} "${name}"` : `feature ${feature}`;
+  return name ? `feature ${feature} '${name}'` : `feature ${feature}`;
 }
 
 /**

@@ -36,6 +36,11 @@ export function heldOutMask(
         `no sample has split "${validation.heldOutSplit}" (splits in this run: ${splits})`,
       );
     }
+    if (count === samples.length) {
+      throw new FaultlineError(
+        `every sample has split "${validation.heldOutSplit}": nothing would be left to fit on`,
+      );
+    }
   } else if (validation.kind === 'random') {
     if (!(validation.fraction > 0 && validation.fraction < 1)) {
       throw new RangeError(`held-out fraction must be in (0, 1), received ${validation.fraction}`);

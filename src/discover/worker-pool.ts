@@ -7,11 +7,17 @@ import { FaultlineError } from '../shared/errors.js';
 import type { GroupFeatureRequest, GroupFeatures } from './group-features.js';
 import type { RankJob, RankReply } from './rank-worker.js';
 
-/** Under tsx the sources are .ts and workers inherit its loader through execArgv; compiled builds use .js. */
-const WORKER_URL = new URL(
-  import.meta.url.endsWith('.ts') ? './rank-worker.ts' : './rank-worker.js',
-  import.meta.url,
-);
+/**
+ * Compiled builds run rank-worker.js. From sources (tsx, vitest) the worker is .ts and needs tsx's loader, which
+ * is not inherited by worker threads: a small bootstrap registers it, then imports the worker module.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./rank-worker.js', import.meta.url));
+  const api = import.meta.resolve('tsx/esm/api');
+  const main = new URL('./rank-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(main)}); });`;
+  return new Worker(boot, { eval: true });
+}
 
 export class WorkerFeatureLoader {
   private readonly workers: Worker[] = [];
@@ -32,7 +38,7 @@ export class WorkerFeatureLoader {
     count: number,
   ) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(WORKER_URL);
+      const worker = startWorker();
       worker.on('message', (reply: RankReply) => this.onReply(worker, reply));
       worker.on('error', (error) => {
         for (const p of this.pending.values()) p.reject(error);

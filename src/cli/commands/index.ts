@@ -3,6 +3,9 @@ import { register as registerExtract } from './extract.js';
 import { register as registerServe } from './serve.js';
 import { register as registerModels } from './models.js';
 import { register as registerStudy } from './study.js';
+import { register as registerDiscover } from './discover.js';
+import { register as registerExportMode } from './export-mode.js';
+import { register as registerVisualize } from './visualize.js';
 
 /** One line per command module; each exports register(program). */
 export function registerCommands(program: Command): void {
@@ -10,4 +13,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerModels(program);
   registerStudy(program);
+  registerDiscover(program);
+  registerExportMode(program);
+  registerVisualize(program);
 }

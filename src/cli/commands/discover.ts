@@ -1,0 +1,196 @@
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { discover, writeDiscovery, type DiscoverOptions } from '../../discover/discover.js';
+import type { DiscoveryResult, FeatureRanking, GroupResult } from '../../discover/schema.js';
+import type { Validation } from '../../discover/validation.js';
+import { loadRun } from '../../run/load.js';
+import { invalidOption } from '../../shared/errors.js';
+import { terminalProgress } from '../../shared/progress.js';
+import { getFeatureNames } from '../../study/feature-names.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw invalidOption(name, `an integer >= ${min}`, value);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!allowed.includes(value as T)) throw invalidOption(name, allowed.join(' | '), value);
+    return value as T;
+  };
+}
+
+const RANKINGS: Record<string, FeatureRanking> = { mi: 'mutual-information', mean: 'mean-activation' };
+
+export function register(program: Command): void {
+  program
+    .command('discover')
+    .description(
+      'Find, rank and validate the failure modes of every class of a run; writes <run>/discovery.json',
+    )
+    .argument('<run>', 'run directory written by faultline extract')
+    .option(
+      '--group-by <what>',
+      'prediction | label',
+      oneOf('--group-by', ['prediction', 'label'] as const),
+      'prediction',
+    )
+    .option('--depth <n>', 'failure tree depth (1-3 are useful)', integer('--depth', 1), 1)
+    .option('--top-features <k>', 'features kept per class by the ranking', integer('--top-features', 1), 50)
+    .option('--min-leaf <n>', 'minimum samples per leaf', integer('--min-leaf', 1), 1)
+    .option('--min-split <n>', 'minimum samples to split a node', integer('--min-split', 2), 2)
+    .option(
+      '--criterion <c>',
+      'entropy | gini',
+      oneOf('--criterion', ['entropy', 'gini'] as const),
+      'entropy',
+    )
+    .option(
+      '--class-weight <w>',
+      'balanced ({0: 1, 1: S/F}) | none',
+      oneOf('--class-weight', ['balanced', 'none'] as const),
+      'balanced',
+    )
+    .option(
+      '--ranking <r>',
+      'mi (mutual information) | mean (mean activation)',
+      oneOf('--ranking', ['mi', 'mean'] as const),
+      'mi',
+    )
+    .option('--classes <list>', 'only these classes: comma-separated indices, names or wnids')
+    .option('--features <set>', 'feature set of the run', 'robust')
+    .option('--predictions <set>', 'prediction set whose failures are analysed', 'inspected')
+    .option('--compare <sets>', 'other prediction sets to score every mode under (comma-separated)')
+    .option('--held-out <split>', "hold out the samples of this split (samples.csv 'split', e.g. val)")
+    .option('--held-out-fraction <f>', 'hold out a seeded, stratified random fraction (e.g. 0.3)')
+    .option('--folds <k>', 'k-fold cross-validation of each class tree', integer('--folds', 2))
+    .option('--seed <n>', 'seed of the random split / folds / MI noise', integer('--seed', 0), 0)
+    .option(
+      '--mi-noise <mode>',
+      "none | sklearn (sklearn's 1e-10 jitter, seeded with --seed)",
+      oneOf('--mi-noise', ['none', 'sklearn'] as const),
+      'none',
+    )
+    .option('--workers <n>', 'worker threads (default: CPU cores, at most 8)', integer('--workers', 0))
+    .option('--show <n>', 'classes printed (by top-mode importance)', integer('--show', 0), 20)
+    .option('--modes <n>', 'modes printed per class', integer('--modes', 1), 3)
+    .option('--json', 'print discovery.json to stdout instead of the table')
+    .action(async (dir: string, flags: Record<string, unknown>) => {
+      const run = loadRun(dir);
+      const chosen = ['heldOut', 'heldOutFraction', 'folds'].filter((k) => flags[k] !== undefined);
+      if (chosen.length > 1)
+        throw invalidOption(
+          '--held-out / --held-out-fraction / --folds',
+          'at most one',
+          chosen.join(' and '),
+        );
+      const seed = flags.seed as number;
+      let validation: Validation = { kind: 'none' };
+      if (flags.heldOut !== undefined) validation = { kind: 'split', heldOutSplit: flags.heldOut as string };
+      if (flags.heldOutFraction !== undefined) {
+        const fraction = Number(flags.heldOutFraction);
+        if (!(fraction > 0 && fraction < 1))
+          throw invalidOption('--held-out-fraction', 'a number in (0, 1)', flags.heldOutFraction);
+        validation = { kind: 'random', fraction, seed };
+      }
+      if (flags.folds !== undefined) validation = { kind: 'kfold', folds: flags.folds as number, seed };
+      const featureSet = flags.features as string;
+      const names = getFeatureNames(run.dir)
+        .list()
+        .filter((r) => r.featureSet === featureSet);
+      const options: Partial<DiscoverOptions> = {
+        groupBy: flags.groupBy as DiscoverOptions['groupBy'],
+        depth: flags.depth as number,
+        topFeatures: flags.topFeatures as number,
+        minLeaf: flags.minLeaf as number,
+        minSplit: flags.minSplit as number,
+        criterion: flags.criterion as DiscoverOptions['criterion'],
+        classWeight: flags.classWeight as DiscoverOptions['classWeight'],
+        ranking: RANKINGS[flags.ranking as string],
+        classes: flags.classes ? (flags.classes as string).split(',') : undefined,
+        featureSet,
+        predictionSet: flags.predictions as string,
+        compare: flags.compare
+          ? (flags.compare as string)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
+        validation,
+        miNoise: flags.miNoise === 'sklearn' ? { kind: 'sklearn', seed } : { kind: 'none' },
+        featureNames: names.length > 0 ? new Map(names.map((r) => [r.featureIndex, r.name])) : undefined,
+        workers: (flags.workers as number | undefined) ?? Math.min(8, availableParallelism()),
+        progress: flags.json ? undefined : terminalProgress('discover', 'classes'),
+      };
+      const result = await discover(run, options);
+      const file = writeDiscovery(run, result);
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(
+        formatDiscovery(result, flags.show as number, flags.modes as number) + `\nwrote ${file}\n`,
+      );
+    });
+}
+
+const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+
+/** The readable table: one block per class (by top-mode importance), its top modes with train / held-out numbers. */
+export function formatDiscovery(result: DiscoveryResult, showClasses: number, modesPerClass: number): string {
+  const s = result.summary;
+  const byKey = new Map(result.groups.map((g) => [g.key, g]));
+  const lines: string[] = [];
+  const heldOut = result.options.validation.kind === 'split' || result.options.validation.kind === 'random';
+  lines.push(
+    `${s?.groups ?? result.groups.length} classes (grouped by ${result.options.groupBy}), ${s?.groupsWithTree ?? 0} with a tree, ` +
+      `${s?.groupsSkipped ?? 0} skipped; ${s?.modes ?? 0} failure modes` +
+      (s?.modesGeneralising !== undefined ? `, ${s.modesGeneralising} generalise to the held-out part` : '') +
+      ` (${(result.seconds ?? 0).toFixed(1)} s)`,
+  );
+  const header = ['#', 'ER', 'EC', 'IV', ...(heldOut ? ['held-out ER', 'gen'] : []), 'rule'];
+  for (const key of (s?.byTopModeImportance ?? []).slice(0, showClasses)) {
+    const g = byKey.get(key) as GroupResult;
+    lines.push('');
+    lines.push(
+      `${g.className} [${g.key}]  N ${g.n}  F ${g.failures}  BER ${pct(g.baseErrorRate)}  ALER ${pct(g.aler)}  ` +
+        `precision ${pct(g.precision)}  recall ${pct(g.recall)}`,
+    );
+    const rows = g.modes.slice(0, modesPerClass).map((m) => [
+      String(m.rank),
+      pct(m.train.errorRate),
+      pct(m.train.errorCoverage),
+      m.train.importance.toFixed(3),
+      ...(heldOut
+        ? [pct(m.heldOut?.errorRate), m.generalises === undefined ? '-' : m.generalises ? 'yes' : 'NO']
+        : []),
+      m.rule +
+        (m.comparison
+          ? '  ' +
+            Object.entries(m.comparison)
+              .map(([n, c]) => `[${n}: ER ${pct(c.errorRate)}]`)
+              .join(' ')
+          : ''),
+    ]);
+    lines.push(...table([header, ...rows]).map((l) => '  ' + l));
+  }
+  const skipped = result.groups.filter((g) => g.skippedReason);
+  if (skipped.length > 0) {
+    lines.push('');
+    lines.push(
+      `skipped ${skipped.length} classes, e.g. ${skipped
+        .slice(0, 3)
+        .map((g) => `${g.className}: ${g.skippedReason}`)
+        .join('; ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (c === r.length - 1 ? 0 : r[c].length))));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
+}
