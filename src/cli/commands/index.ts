@@ -6,7 +6,6 @@ import { register as registerStudy } from './study.js';
 import { register as registerDiscover } from './discover.js';
 import { register as registerExportMode } from './export-mode.js';
 import { register as registerVisualize } from './visualize.js';
-import { register as registerVisualize } from './visualize.js';
 
 /** One line per command module; each exports register(program). */
 export function registerCommands(program: Command): void {
@@ -16,6 +15,5 @@ export function registerCommands(program: Command): void {
   registerStudy(program);
   registerDiscover(program);
   registerExportMode(program);
-  registerVisualize(program);
   registerVisualize(program);
 }
