@@ -4,7 +4,7 @@
  * And durability: an answer acknowledged by submitAnswer survives SIGKILL of the process right after.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -131,13 +131,11 @@ describe('durability', () => {
       goldFraction: 0,
     });
     const acks: Ack[] = [];
-    let child: ChildProcess | undefined;
     const started = startChild(dir, 200, [annotatorTokens[0].token, annotatorTokens[1].token], (ack) => {
       acks.push(ack);
       // kill right after an acknowledgement, while the child is already working on the next answer
-      if (acks.length === 60) child!.kill('SIGKILL');
+      if (acks.length === 60) started.child.kill('SIGKILL');
     });
-    child = started.child;
     const exit = await started.exited;
     expect(exit.signal).toBe('SIGKILL');
     expect(exit.done).toBe(false);
