@@ -14,6 +14,8 @@ Fixtures (all with randomised batch-norm statistics so folding is exercised):
                                  custom normaliser, legacy (non-zip) torch.save format as written by torch 1.1
   wide-resnet50-2-w2-fp16.pt     {'state_dict': {module.*}} in float16, wide_resnet50_2 topology at stem width 2
   resnet50-w2-bf16.pt            resnet50 topology at stem width 2, conv weights bfloat16, running_var float64
+  with-training-args.pt          stub weights plus Python objects outside them (cox.utils.Parameters,
+                                 argparse.Namespace): refused by default, read with --lenient
   malicious-os-system.pt         hand-written pickle bytes: GLOBAL os.system + REDUCE (zip format)
   malicious-eval-legacy.pt       hand-written pickle bytes: GLOBAL builtins.eval + REDUCE (legacy format)
 Each model fixture has <name>.reference.json: the input formula, normalisation and PyTorch's float32 outputs;
@@ -286,6 +288,38 @@ def resnet50_bf16():
                     'bfloat16 convolution weights, float64 running_var')
 
 
+def with_training_args():
+    """A robustness-style checkpoint that also stores its training arguments as Python objects (cox's Parameters,
+    an argparse.Namespace), as some published robustness checkpoints do. The weights are a stub."""
+    import argparse
+    import sys
+    import types
+
+    cox = types.ModuleType('cox')
+    cox_utils = types.ModuleType('cox.utils')
+
+    class Parameters:
+        def __init__(self, params):
+            self.params = params
+
+    Parameters.__module__ = 'cox.utils'
+    Parameters.__qualname__ = 'Parameters'
+    cox_utils.Parameters = Parameters
+    sys.modules['cox'], sys.modules['cox.utils'] = cox, cox_utils
+    try:
+        g = torch.Generator().manual_seed(5)
+        state = collections.OrderedDict([('module.model.conv1.weight', torch.randn(2, 3, 7, 7, generator=g))])
+        checkpoint = {
+            'model': state,
+            'args': Parameters({'arch': 'resnet50', 'eps': 3.0, 'constraint': '2'}),
+            'schedule': argparse.Namespace(step_lr=30),
+            'epoch': 90,
+        }
+        torch.save(checkpoint, os.path.join(OUT, 'with-training-args.pt'))
+    finally:
+        del sys.modules['cox'], sys.modules['cox.utils']
+
+
 def unicode_op(text):
     data = text.encode('utf-8')
     return b'X' + struct.pack('<I', len(data)) + data
@@ -318,6 +352,7 @@ def main():
     robustness_wrapper()
     wide_fp16()
     resnet50_bf16()
+    with_training_args()
     malicious_fixtures()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f'wrote {len(os.listdir(OUT))} files, {total / 1024:.0f} KiB, to {os.path.normpath(OUT)}')

@@ -42,6 +42,12 @@ export interface ImportCheckpointOptions {
   name?: string;
   /** Class list to put in the spec; used only when its length equals the number of logits. */
   classes?: ClassInfo[];
+  /**
+   * Read Python objects outside the weights that faultline does not know (saved training arguments and the
+   * like) as inert placeholders instead of refusing the file. Hostile globals are refused regardless, and
+   * nothing in the file is executed either way.
+   */
+  lenient?: boolean;
 }
 
 export interface ImportCheckpointResult {
@@ -78,12 +84,18 @@ export async function importCheckpoint(options: ImportCheckpointOptions): Promis
     );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const checkpoint = parseTorchCheckpoint(bytes, options.checkpoint);
+  const checkpoint = parseTorchCheckpoint(bytes, options.checkpoint, { lenient: options.lenient });
   const stateDict = extractModelStateDict(checkpoint);
   const definition = resolveArch(options.arch, stateDict);
   const topology = inferTopology(stateDict);
 
   const warnings: string[] = [];
+  if (checkpoint.inertGlobals.length > 0) {
+    warnings.push(
+      `read ${checkpoint.inertGlobals.length} unknown Python object type(s) outside the weights as inert ` +
+        `placeholders (nothing was executed): ${checkpoint.inertGlobals.join(', ')}`,
+    );
+  }
   let normalization: Normalization;
   let from: ImportedModelSpec['source']['normalization']['from'];
   if (options.mean && options.std) {

@@ -108,6 +108,20 @@ describe('readPickle', () => {
     expect(error.message).toContain("'os.system'");
   });
 
+  it('in lenient mode, reads unknown globals as inert values that absorb calls, state and items', () => {
+    const names: string[] = [];
+    // [cox.utils.Parameters(*()) with BUILD {'a': 1}, 7]
+    const data = bytes('\x80\x02]q\x00(ccox.utils\nParameters\n)\x81}', unicode('a'), 'K\x01sbK\x07e.');
+    const value = readPickle(data, 0, {
+      source: 'test.pt',
+      resolveGlobal: (module, name) =>
+        resolveTorchGlobal('test.pt', module, name, { lenient: true, onInert: (n) => names.push(n) }),
+    }).value as PickleValue[];
+    expect(value[0]).toEqual({ kind: 'inert', qualifiedName: 'cox.utils.Parameters(...)' });
+    expect(value[1]).toBe(7);
+    expect(names).toEqual(['cox.utils.Parameters']);
+  });
+
   it('refuses INST / OBJ and extension-registry opcodes', () => {
     expect(refusal(bytes('(ios\nsystem\n.')).message).toMatch(/INST\/OBJ/);
     expect(refusal(bytes('\x80\x02\x82\x01.')).message).toMatch(/EXT1/);

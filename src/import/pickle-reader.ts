@@ -12,6 +12,8 @@ import {
   PickleSet,
   describePickleValue,
   isPickleCallable,
+  isPickleInert,
+  type PickleInert,
   type PickleKey,
   type PickleValue,
 } from './pickle-values.js';
@@ -318,6 +320,7 @@ class PickleMachine {
       case 0x90 /* ADDITEMS */: {
         const items = this.popMark(at);
         const set = this.top(at);
+        if (isPickleInert(set)) return;
         if (!(set instanceof PickleSet)) throw this.fail(`ADDITEMS on ${describePickleValue(set)}`, at);
         for (const item of items) set.add(toKey(item, (p) => this.fail(p, at)));
         return;
@@ -379,6 +382,7 @@ class PickleMachine {
           target.attributes = state;
           return;
         }
+        if (isPickleInert(target)) return;
         throw this.fail(`cannot set state on ${describePickleValue(target)}`, at);
       }
       case 0x51 /* Q BINPERSID */:
@@ -402,6 +406,10 @@ class PickleMachine {
   }
 
   private call(callable: PickleValue, args: PickleValue, at: number): PickleValue {
+    if (isPickleInert(callable)) {
+      const result: PickleInert = { kind: 'inert', qualifiedName: `${callable.qualifiedName}(...)` };
+      return result;
+    }
     if (!isPickleCallable(callable)) throw this.fail(`cannot call ${describePickleValue(callable)}`, at);
     if (!Array.isArray(args)) throw this.fail(`arguments of ${callable.qualifiedName} are not a tuple`, at);
     return callable.call(args);
@@ -425,18 +433,21 @@ function toKey(value: PickleValue, fail: (problem: string) => Error): PickleKey 
   ) {
     return value;
   }
+  if (isPickleInert(value)) return `<${value.qualifiedName}>`;
   // Tuple keys (rare in checkpoints) keep their printed form so nothing is silently merged.
   if (Array.isArray(value)) return `(${value.map((v) => String(toKey(v, fail))).join(', ')})`;
   throw fail(`unhashable dict key: ${describePickleValue(value)}`);
 }
 
 function setItems(target: PickleValue, items: PickleValue[], fail: (problem: string) => Error): void {
+  if (isPickleInert(target)) return;
   if (!(target instanceof PickleDict)) throw fail(`SETITEM on ${describePickleValue(target)}`);
   if (items.length % 2 !== 0) throw fail('odd number of items for SETITEMS');
   for (let i = 0; i < items.length; i += 2) target.set(toKey(items[i], fail), items[i + 1]);
 }
 
 function appendTo(target: PickleValue, items: PickleValue[], fail: (problem: string) => Error): void {
+  if (isPickleInert(target)) return;
   if (!Array.isArray(target) || Object.isFrozen(target))
     throw fail(`APPEND on ${describePickleValue(target)}`);
   (target as PickleValue[]).push(...items);

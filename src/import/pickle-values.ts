@@ -32,6 +32,21 @@ export interface PickleCallable extends PickleOpaque {
   call(args: readonly PickleValue[]): PickleValue;
 }
 
+/**
+ * A stand-in for a Python object the caller chose neither to interpret nor to refuse (lenient reading of objects
+ * outside the weights, e.g. saved training arguments). Calling it, setting its state or adding items to it only
+ * yields more inert values: nothing is ever executed.
+ */
+export interface PickleInert extends PickleOpaque {
+  readonly kind: 'inert';
+  /** The global it stands for, e.g. "cox.utils.Parameters". */
+  readonly qualifiedName: string;
+}
+
+export function isPickleInert(value: PickleValue): value is PickleInert {
+  return isOpaque(value) && value.kind === 'inert';
+}
+
 export type PickleValue =
   | null
   | boolean

@@ -26,13 +26,23 @@ export interface TorchCheckpoint {
   format: CheckpointFormat;
   /** The unpickled object: usually a dict (state dict, or a wrapper holding one). */
   root: PickleValue;
+  /** Globals read as inert placeholders (lenient mode only), sorted and deduplicated. */
+  inertGlobals: string[];
+}
+
+export interface ReadCheckpointOptions {
+  /** Read unknown, non-hostile Python objects as inert placeholders instead of refusing the file. */
+  lenient?: boolean;
 }
 
 /** The magic number legacy torch.save writes as its first pickle. */
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 /** Read and parse a checkpoint file. */
-export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint> {
+export async function readTorchCheckpoint(
+  path: string,
+  options: ReadCheckpointOptions = {},
+): Promise<TorchCheckpoint> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -42,24 +52,46 @@ export async function readTorchCheckpoint(path: string): Promise<TorchCheckpoint
       `cannot read checkpoint: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
   }
-  return parseTorchCheckpoint(bytes, path);
+  return parseTorchCheckpoint(bytes, path, options);
 }
 
 /** Parse checkpoint bytes. `source` names the file in errors. */
-export function parseTorchCheckpoint(bytes: Uint8Array, source: string): TorchCheckpoint {
+export function parseTorchCheckpoint(
+  bytes: Uint8Array,
+  source: string,
+  options: ReadCheckpointOptions = {},
+): TorchCheckpoint {
   if (bytes.length === 0) throw fileError(source, 'the checkpoint file is empty');
-  if (isZip(bytes)) return parseZipCheckpoint(bytes, source);
+  const inert = new Set<string>();
+  const resolveGlobal = (module: string, name: string) =>
+    resolveTorchGlobal(source, module, name, { lenient: options.lenient, onInert: (n) => inert.add(n) });
+  const parsed = parseFormat(bytes, source, resolveGlobal);
+  return { ...parsed, inertGlobals: [...inert].sort() };
+}
+
+type GlobalResolver = (module: string, name: string) => PickleValue;
+
+function parseFormat(
+  bytes: Uint8Array,
+  source: string,
+  resolveGlobal: GlobalResolver,
+): Omit<TorchCheckpoint, 'inertGlobals'> {
+  if (isZip(bytes)) return parseZipCheckpoint(bytes, source, resolveGlobal);
   if (bytes.length > 262 && Buffer.from(bytes.subarray(257, 262)).toString('latin1') === 'ustar') {
     throw fileError(source, 'tar-format checkpoints (PyTorch 0.3 and older) are not supported');
   }
-  if (bytes[0] === 0x80) return parseLegacyCheckpoint(bytes, source);
+  if (bytes[0] === 0x80) return parseLegacyCheckpoint(bytes, source, resolveGlobal);
   throw fileError(
     source,
     'not a PyTorch checkpoint (neither a torch.save zip archive nor a legacy pickle file)',
   );
 }
 
-function parseZipCheckpoint(bytes: Uint8Array, source: string): TorchCheckpoint {
+function parseZipCheckpoint(
+  bytes: Uint8Array,
+  source: string,
+  resolveGlobal: GlobalResolver,
+): Omit<TorchCheckpoint, 'inertGlobals'> {
   const zip = openZip(bytes, source);
   const pickleName = [...zip.entries.keys()].find((name) => /^[^/]*\/?data\.pkl$/.test(name));
   if (!pickleName) throw fileError(source, 'zip archive has no data.pkl: not a torch.save checkpoint');
@@ -89,19 +121,16 @@ function parseZipCheckpoint(bytes: Uint8Array, source: string): TorchCheckpoint 
     };
     return storage;
   };
-  const { value } = readPickle(zip.read(pickleName), 0, {
-    source,
-    resolveGlobal: (module, name) => resolveTorchGlobal(source, module, name),
-    persistentLoad,
-  });
+  const { value } = readPickle(zip.read(pickleName), 0, { source, resolveGlobal, persistentLoad });
   return { source, format: 'zip', root: value };
 }
 
-function parseLegacyCheckpoint(bytes: Uint8Array, source: string): TorchCheckpoint {
-  const plain = {
-    source,
-    resolveGlobal: (module: string, name: string) => resolveTorchGlobal(source, module, name),
-  };
+function parseLegacyCheckpoint(
+  bytes: Uint8Array,
+  source: string,
+  resolveGlobal: GlobalResolver,
+): Omit<TorchCheckpoint, 'inertGlobals'> {
+  const plain = { source, resolveGlobal };
   const magic = readPickle(bytes, 0, plain);
   if (magic.value !== LEGACY_MAGIC) {
     throw fileError(source, 'a pickle file, but not one written by torch.save (magic number missing)');

@@ -8,6 +8,7 @@ import {
   PickleDict,
   PickleSet,
   type PickleCallable,
+  type PickleInert,
   type PickleOpaque,
   type PickleValue,
 } from './pickle-values.js';
@@ -83,20 +84,63 @@ function isKind(value: PickleValue, kind: string): boolean {
   return typeof value === 'object' && value !== null && 'kind' in value && value.kind === kind;
 }
 
+/**
+ * Modules whose globals are refused even in lenient mode: a checkpoint naming them is hostile (or broken), and
+ * the user should hear so rather than get a model. (Lenient mode never executes anything either way.)
+ */
+const HOSTILE_MODULES =
+  /^(os|posix|nt|subprocess|shutil|socket|sys|pty|runpy|importlib|ctypes|webbrowser|code|pickle|marshal)(\.|$)/;
+const HOSTILE_BUILTINS = new Set([
+  'eval',
+  'exec',
+  'compile',
+  '__import__',
+  'open',
+  'getattr',
+  'setattr',
+  'input',
+  'breakpoint',
+]);
+
+function isHostile(module: string, name: string): boolean {
+  if (HOSTILE_MODULES.test(module)) return true;
+  if ((module === 'builtins' || module === '__builtin__') && HOSTILE_BUILTINS.has(name)) return true;
+  return module === 'torch.storage' && name === '_load_from_bytes'; // would unpickle nested data
+}
+
 /** Error for a refused global: names the global and the file, and says nothing ran. */
 export function refusedGlobal(source: string, module: string, name: string): FaultlineError {
+  const hostile = isHostile(module, name);
   return new FaultlineError(
     `${source}: refusing to load the Python global '${module}.${name}' named in the checkpoint's pickle data; ` +
       'faultline only reads tensors, storages, numbers, strings and containers, and nothing in the file was executed',
     {
       file: source,
-      hint: 'only load checkpoints from sources you trust; a plain state dict saved with torch.save(model.state_dict(), path) always loads',
+      hint: hostile
+        ? 'this global can run programs or code: the file is hostile or damaged; do not load it with torch.load either'
+        : 'if the file comes from a source you trust and the object is not part of the weights (saved training ' +
+          'arguments, a scheduler), rerun with --lenient: such objects then become inert placeholders (still nothing runs)',
     },
   );
 }
 
+export interface TorchGlobalOptions {
+  /**
+   * Turn globals outside the allow-list into inert placeholders instead of refusing them (hostile modules such as
+   * os or subprocess are still refused). Placeholders are never called; weights never come from them.
+   */
+  lenient?: boolean;
+  /** Receives the dotted name of each global turned into a placeholder. */
+  onInert?(qualifiedName: string): void;
+}
+
 /** Resolve a GLOBAL for a torch checkpoint. Throws `refusedGlobal` for anything not on the allow-list. */
-export function resolveTorchGlobal(source: string, module: string, name: string): PickleValue {
+export function resolveTorchGlobal(
+  source: string,
+  module: string,
+  name: string,
+  options: TorchGlobalOptions = {},
+): PickleValue {
   const qualified = `${module}.${name}`;
   const callable = (call: (args: readonly PickleValue[]) => PickleValue): PickleCallable => ({
     kind: 'callable',
@@ -157,8 +201,12 @@ export function resolveTorchGlobal(source: string, module: string, name: string)
         }
         return new Uint8Array(Buffer.from(text, 'latin1'));
       });
-    default:
-      throw refusedGlobal(source, module, name);
+    default: {
+      if (!options.lenient || isHostile(module, name)) throw refusedGlobal(source, module, name);
+      options.onInert?.(qualified);
+      const inert: PickleInert = { kind: 'inert', qualifiedName: qualified };
+      return inert;
+    }
   }
 }
 

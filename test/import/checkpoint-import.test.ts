@@ -157,6 +157,49 @@ describe('hostile and damaged checkpoints', () => {
     expect(existsSync(join(dir, 'evil.onnx'))).toBe(false);
   });
 
+  it('hostile globals are refused in lenient mode too', async () => {
+    rmSync(MARKER, { force: true });
+    await expectFaultline(
+      importCheckpoint({
+        checkpoint: fixture('malicious-os-system.pt'),
+        arch: 'resnet50',
+        out: join(dir, 'evil.onnx'),
+        lenient: true,
+      }),
+      /'os\.system'/,
+    );
+    expect(existsSync(MARKER)).toBe(false);
+  });
+
+  it('unknown objects outside the weights are refused by default, with a hint to --lenient', async () => {
+    const error = await expectFaultline(
+      importCheckpoint({
+        checkpoint: fixture('with-training-args.pt'),
+        arch: 'resnet50',
+        out: join(dir, 'args.onnx'),
+      }),
+      /refusing to load the Python global 'cox\.utils\.Parameters'/,
+    );
+    expect(error.details?.hint).toMatch(/--lenient/);
+  });
+
+  it('--lenient reads them as inert placeholders and keeps the weights', async () => {
+    const checkpoint = await readTorchCheckpoint(fixture('with-training-args.pt'), { lenient: true });
+    expect(checkpoint.inertGlobals).toEqual(['argparse.Namespace', 'cox.utils.Parameters']);
+    const stateDict = extractModelStateDict(checkpoint);
+    expect([...stateDict.tensors.keys()]).toEqual(['conv1.weight']);
+    // Past the pickle, the stub weights fail as what they are: not a ResNet.
+    await expectFaultline(
+      importCheckpoint({
+        checkpoint: fixture('with-training-args.pt'),
+        arch: 'resnet50',
+        out: join(dir, 'args.onnx'),
+        lenient: true,
+      }),
+      /not a torchvision ResNet state dict: no weights for layer1, layer2, layer3, layer4/,
+    );
+  });
+
   it('a truncated zip checkpoint names the file and says it is incomplete', async () => {
     const bytes = readFileSync(fixture('resnet18-w4.pt'));
     const cut = join(dir, 'cut.pt');
@@ -229,6 +272,7 @@ describe('architecture and key errors', () => {
       source: 'other.pt',
       format: 'zip' as const,
       root: readBarePickle(pickle, 'other.pt'),
+      inertGlobals: [],
     };
     expect(() => extractModelStateDict(checkpoint)).toThrow(
       /other\.pt: the state dict has no stem convolution 'conv1\.weight'.*first keys are: weight/,

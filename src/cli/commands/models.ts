@@ -15,7 +15,14 @@ import { ARCH_NAMES, parseArch } from '../../import/resnet-arch.js';
 /** Import a downloaded PyTorch ResNet checkpoint next to it as `<id>.onnx` + `<id>.json`. */
 function importResNet(id: string, arch: 'resnet50'): FetchableModel['postprocess'] {
   return async ({ dir, download }) => {
-    const result = await importCheckpoint({ checkpoint: download.path, arch, out: join(dir, `${id}.onnx`) });
+    // The official robustness checkpoints were written with dill and may carry training arguments as Python
+    // objects; lenient reading keeps them inert (hostile globals are still refused, nothing executes).
+    const result = await importCheckpoint({
+      checkpoint: download.path,
+      arch,
+      out: join(dir, `${id}.onnx`),
+      lenient: true,
+    });
     reportImport(result);
     return [result.onnxPath, result.specPath];
   };
@@ -114,6 +121,11 @@ export function register(program: Command): void {
     )
     .option('--input-size <px>', 'square input size', inputSize, 224)
     .option('--name <name>', 'model name in the spec (default: the output file name)')
+    .option(
+      '--lenient',
+      'read unknown Python objects outside the weights (training arguments...) as inert placeholders instead of ' +
+        'refusing the file; hostile globals are still refused and nothing is ever executed',
+    )
     .action(async (checkpoint: string, flags: Record<string, unknown>) => {
       const result = await importCheckpoint({
         checkpoint,
@@ -123,6 +135,7 @@ export function register(program: Command): void {
         std: flags.std as [number, number, number] | undefined,
         inputSize: flags.inputSize as number,
         name: flags.name as string | undefined,
+        lenient: flags.lenient === true,
       });
       reportImport(result);
     });
