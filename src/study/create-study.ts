@@ -10,7 +10,7 @@ import { StudyStore } from '../store/study-store.js';
 import { runClassLabels } from './class-names.js';
 import { StudyError } from './errors.js';
 import { selectGoldPairs } from './gold-selection.js';
-import { parseMturkCsv } from './mturk-csv.js';
+import { readMturkCsv } from './mturk-csv.js';
 import { Study } from './study.js';
 import { tasksFromDiscovery } from './tasks-from-discovery.js';
 import type { IssuedToken, StudyInfo } from './types.js';
@@ -71,9 +71,7 @@ export function createStudy(runDir: string, options: CreateStudyOptions): Create
       `has no ${opts.features === 'top-modes' ? 'failure modes' : 'selected features'}`,
     );
   }
-  const gold = opts.goldFrom
-    ? selectGoldPairs(parseMturkCsv(readFileSync(opts.goldFrom, 'utf8'), opts.goldFrom), opts.goldCount)
-    : [];
+  const gold = opts.goldFrom ? selectGoldPairs(readMturkCsv(opts.goldFrom), opts.goldCount) : [];
 
   const db = openDatabase(runDir, { create: true });
   try {

@@ -127,6 +127,10 @@ describe('import / export (fixture CSV)', () => {
     const noColumns = join(dir, 'cols.csv');
     writeFileSync(noColumns, 'WorkerId,Answer.main\n1,main_object\n');
     expect(() => importStudyCsv(tmp(), noColumns)).toThrow(/missing column\(s\) Input\.wordnet_id/);
+    expect(() => importStudyCsv(tmp(), join(dir, 'absent.csv'))).toThrow(
+      /absent\.csv: cannot read \(ENOENT\)/,
+    );
+    expect(() => exportStudyCsv(dir, join(dir, 'no', 'such', 'dir.csv'))).toThrow(/dir\.csv: cannot write/);
   });
 });
 

@@ -4,11 +4,12 @@
  * Re-importing is safe: an (annotator, pair) answer is stored once; a different answer for the same worker and
  * pair is kept as first stored and reported as a conflict.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileError } from '../shared/errors.js';
 import { openDatabase } from '../store/database.js';
 import { StudyStore } from '../store/study-store.js';
 import { readClassLabels, runClassLabels, type ClassLabel } from './class-names.js';
-import { formatMturkCsv, parseMturkCsv, type MturkRow } from './mturk-csv.js';
+import { formatMturkCsv, readMturkCsv, type MturkRow } from './mturk-csv.js';
 import { DEFAULT_GOLD_RULE } from './quality.js';
 import { Study } from './study.js';
 import { hashToken, newToken } from './tokens.js';
@@ -34,7 +35,7 @@ export interface ImportSummary {
 }
 
 export function importStudyCsv(runDir: string, csvFile: string, options: ImportOptions = {}): ImportSummary {
-  const rows = parseMturkCsv(readFileSync(csvFile, 'utf8'), csvFile);
+  const rows = readMturkCsv(csvFile);
   const classes = options.classNames ? readClassLabels(options.classNames) : runClassLabels(runDir);
   const db = openDatabase(runDir, { create: true });
   try {
@@ -180,8 +181,16 @@ export function exportStudyCsv(runDir: string, outFile: string): number {
   try {
     const rows = exportStudyRows(study);
     const tmp = `${outFile}.tmp-${process.pid}`;
-    writeFileSync(tmp, formatMturkCsv(rows));
-    renameSync(tmp, outFile);
+    try {
+      writeFileSync(tmp, formatMturkCsv(rows));
+      renameSync(tmp, outFile);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      throw fileError(
+        outFile,
+        `cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
     return rows.length;
   } finally {
     study.close();

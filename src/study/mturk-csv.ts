@@ -5,6 +5,7 @@
  * Confidence is written as "4.0" like the original; reading accepts "4" and "4.0". Parsing is pure (text in,
  * rows out); a bad row is a FaultlineError naming the file and line.
  */
+import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { fileError } from '../shared/errors.js';
@@ -31,6 +32,20 @@ export interface MturkRow {
   main: Label;
   confidence: number;
   reasons: string;
+}
+
+/** Reads and parses a CSV file; an unreadable file is a FaultlineError naming it. */
+export function readMturkCsv(file: string): MturkRow[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw fileError(
+      file,
+      `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return parseMturkCsv(text, file);
 }
 
 /** Parses the CSV text; `file` is only used in error messages. */
