@@ -191,8 +191,6 @@ function resolveOutputs(
 ): ResolvedModelSpec['outputs'] {
   const names = session.outputNames;
   const rank = (name: string) => tensorMeta(session, name)?.shape.length;
-  const pick = (preferred: string, r: number) =>
-    names.includes(preferred) ? preferred : names.length === 1 && rank(names[0]) === r ? names[0] : undefined;
 
   const logits = spec.outputs?.logits ?? (names.includes('logits') ? 'logits' : undefined);
   const features =
@@ -200,11 +198,10 @@ function resolveOutputs(
   const featureMap =
     spec.outputs?.featureMap ??
     (names.includes('feature_map') ? 'feature_map' : names.find((n) => rank(n) === 4 && n !== features));
-  const out = {
-    logits: logits ?? (opts.role === 'inspected' ? pick('logits', 2) : undefined),
-    features,
-    featureMap,
-  };
+  // Without a name, the logits are the only 2-D output that is not the requested features.
+  const twoD = names.filter((n) => rank(n) === 2 && n !== features && n !== featureMap);
+  const detectedLogits = opts.role === 'inspected' && twoD.length === 1 ? twoD[0] : undefined;
+  const out = { logits: logits ?? detectedLogits, features, featureMap };
 
   if (opts.role === 'inspected' && !out.logits) {
     throw new FaultlineError(
