@@ -47,9 +47,6 @@ export const MIGRATIONS: readonly string[] = [
     gold_answer TEXT CHECK (gold_answer IN ('main_object', 'separate_object', 'background')),
     -- 'discovery' | 'import' | 'gold'
     source TEXT NOT NULL,
-    -- answers by unflagged annotators (kept by the store on every insert and flag change), so finding a task
-    -- that still needs workers skips full ones without counting
-    answers_counted INTEGER NOT NULL DEFAULT 0,
     UNIQUE (study_id, feature_set, class_index, feature_index)
   );
 
@@ -84,5 +81,12 @@ export const MIGRATIONS: readonly string[] = [
     accepted_at TEXT NOT NULL,
     PRIMARY KEY (feature_set, feature_index)
   ) WITHOUT ROWID;
+  `,
+  // 2: answers by unflagged annotators per task, kept by the store on every insert and flag change, so finding a
+  // task that still needs workers skips full ones without counting.
+  `
+  ALTER TABLE tasks ADD COLUMN answers_counted INTEGER NOT NULL DEFAULT 0;
+  UPDATE tasks SET answers_counted = (SELECT count(*) FROM answers a JOIN annotators n ON n.id = a.annotator_id
+    WHERE a.task_id = tasks.id AND n.flagged = 0);
   `,
 ];

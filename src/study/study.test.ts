@@ -68,7 +68,7 @@ describe('createStudy', () => {
     const raw = db.prepare('SELECT * FROM annotators').all() as Record<string, unknown>[];
     expect(JSON.stringify(raw)).not.toContain(tokens[0]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
     const study = open(dir);
     const conn = (study as unknown as { db: Database.Database }).db;
