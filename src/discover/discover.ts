@@ -44,7 +44,7 @@ export interface DiscoverOptions {
   /** Other prediction sets of the run to score every mode under. */
   compare: string[];
   validation: Validation;
-  /** MI tie-breaking noise; default none (deterministic, identical to sklearn with its jitter switched off). */
+  /** MI tie-breaking noise; default a fast seeded jitter (see mutual-information.ts for the three kinds). */
   miNoise: MutualInformationNoise;
   /** Names of features (own index -> name) shown in rules. */
   featureNames?: ReadonlyMap<number, string>;
@@ -66,7 +66,7 @@ export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
   predictionSet: 'inspected',
   compare: [],
   validation: { kind: 'none' },
-  miNoise: { kind: 'none' },
+  miNoise: { kind: 'jitter', seed: 0 },
   workers: 0,
 };
 
@@ -173,7 +173,7 @@ export async function discover(run: Run, partial: Partial<DiscoverOptions> = {})
       validation: { ...options.validation },
       ...(options.compare.length > 0 ? { compareWith: [...options.compare] } : {}),
       miNoise: options.miNoise.kind,
-      ...(options.miNoise.kind === 'sklearn' ? { miSeed: options.miNoise.seed } : {}),
+      ...(options.miNoise.kind !== 'none' ? { miSeed: options.miNoise.seed } : {}),
     },
     groups: results,
     summary: summarise(results),

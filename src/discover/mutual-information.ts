@@ -4,8 +4,13 @@
  *
  * 1. Each column is divided by its population standard deviation (ddof = 0, numpy's pairwise sums; a std below
  *    10 * eps counts as 1).
- * 2. Optional noise: x += 1e-10 * max(1, mean|x|) * N(0, 1), drawn from numpy's RandomState(seed) in C order over
- *    the whole (rows x cols) matrix; `noise: { kind: 'none' }` skips it (used to compare with a noise-free sklearn).
+ * 2. Tie-breaking noise, x += 1e-10 * max(1, mean|x|) * e:
+ *    - 'sklearn': e ~ N(0, 1) from numpy's RandomState(seed) in C order over the whole (rows x cols) matrix, so the
+ *      result equals `mutual_info_classif(..., random_state=seed)`; generating it costs about as much as the MI;
+ *    - 'jitter': e uniform with unit variance from a fast seeded generator: the same tie-breaking, not the same
+ *      draws as numpy (the default of discovery: real robust features have many exact zeros, which without any
+ *      noise collapse every radius to 0 and drive the estimate to 0);
+ *    - 'none': no noise (used to compare with a noise-free sklearn).
  * 3. Per column, points of classes with a single member are dropped. For every point of class c (N_c points),
  *    k = min(n_neighbors, N_c - 1); r = distance to its k-th nearest other point of class c; R = nextafter(r, 0);
  *    m = number of kept points j (itself included) with (x_i - x_j)^2 <= R^2.
@@ -21,7 +26,8 @@ import { digammaTable } from './digamma.js';
 import { NumpyRandomState } from './numpy-random.js';
 import { RadixArgsort } from './radix-sort.js';
 
-export type MutualInformationNoise = { kind: 'none' } | { kind: 'sklearn'; seed: number };
+export type MutualInformationNoise =
+  { kind: 'none' } | { kind: 'sklearn'; seed: number } | { kind: 'jitter'; seed: number };
 
 export interface MutualInformationOptions {
   /** Neighbours per point (sklearn's n_neighbors). Default 3. */
@@ -52,36 +58,58 @@ export function mutualInfoClassif(
   const noiseSpec = options.noise ?? { kind: 'sklearn', seed: 0 };
   const noise =
     noiseSpec.kind === 'sklearn' ? new NumpyRandomState(noiseSpec.seed).standardNormals(rows * cols) : null;
+  const jitter = noiseSpec.kind === 'jitter' ? uniformJitter(noiseSpec.seed) : null;
 
   const estimator = new ColumnEstimator(y, nNeighbors);
   const out = new Float64Array(cols);
-  const column = new Float64Array(rows);
   const scratch = new Float64Array(rows);
-  const columnMajor = transpose(X, rows, cols);
-  for (let j = 0; j < cols; j++) {
-    for (let i = 0; i < rows; i++) column[i] = columnMajor[j * rows + i];
-    scaleLikeSklearn(column, scratch);
-    if (noise) addNoise(column, noise, j, cols, scratch);
-    out[j] = estimator.estimate(column);
+  // Columns are copied out a block at a time (rows read sequentially, block stays in cache): strided reads of
+  // single columns from 2048-wide rows, or a full transposed copy, are several times slower.
+  const BLOCK = 32;
+  const block = new Float64Array(BLOCK * rows);
+  for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+    const width = Math.min(BLOCK, cols - j0);
+    if (X instanceof Float32Array) copyBlockFloat32(X, rows, cols, j0, width, block);
+    else copyBlockFloat64(X, rows, cols, j0, width, block);
+    for (let t = 0; t < width; t++) {
+      const j = j0 + t;
+      const column = block.subarray(t * rows, (t + 1) * rows);
+      scaleLikeSklearn(column, scratch);
+      if (noise) addNoise(column, noise, j, cols, scratch);
+      else if (jitter) addJitter(column, jitter, scratch);
+      out[j] = estimator.estimate(column);
+    }
   }
   return out;
 }
 
-/** Blocked transpose (rows x cols -> cols x rows): strided column reads thrash the cache on 2048-wide rows. */
-function transpose(X: Float32Array | Float64Array, rows: number, cols: number): Float32Array | Float64Array {
-  const out = X instanceof Float32Array ? new Float32Array(X.length) : new Float64Array(X.length);
-  const B = 64;
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    const i1 = Math.min(rows, i0 + B);
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(cols, j0 + B);
-      for (let i = i0; i < i1; i++) {
-        const row = i * cols;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = X[row + j];
-      }
-    }
+/** block[t * rows + i] = X[i, j0 + t]; one function per input type keeps element access monomorphic. */
+function copyBlockFloat32(
+  X: Float32Array,
+  rows: number,
+  cols: number,
+  j0: number,
+  width: number,
+  block: Float64Array,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols + j0;
+    for (let t = 0; t < width; t++) block[t * rows + i] = X[o + t];
   }
-  return out;
+}
+
+function copyBlockFloat64(
+  X: Float64Array,
+  rows: number,
+  cols: number,
+  j0: number,
+  width: number,
+  block: Float64Array,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols + j0;
+    for (let t = 0; t < width; t++) block[t * rows + i] = X[o + t];
+  }
 }
 
 /**
@@ -111,6 +139,25 @@ function addNoise(
   for (let i = 0; i < n; i++) scratch[i] = Math.abs(x[i]);
   const amplitude = 1e-10 * Math.max(1, pairwiseSum(scratch, 0, n) / n);
   for (let i = 0; i < n; i++) x[i] += amplitude * noise[i * cols + column];
+}
+
+function addJitter(x: Float64Array, next: () => number, scratch: Float64Array): void {
+  const n = x.length;
+  for (let i = 0; i < n; i++) scratch[i] = Math.abs(x[i]);
+  const amplitude = 1e-10 * Math.max(1, pairwiseSum(scratch, 0, n) / n);
+  for (let i = 0; i < n; i++) x[i] += amplitude * next();
+}
+
+/** Seeded xorshift32 -> uniform on [-sqrt(3), sqrt(3)) (mean 0, variance 1). */
+function uniformJitter(seed: number): () => number {
+  let state = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  const scale = (2 * Math.sqrt(3)) / 4294967296;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) * scale - Math.sqrt(3);
+  };
 }
 
 /** numpy's pairwise_sum for float64 (blocks of 8 accumulators up to 128 values, halving above). */

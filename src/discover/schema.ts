@@ -127,8 +127,8 @@ export interface DiscoveryResult {
       folds?: number;
     };
     compareWith?: string[];
-    /** MI tie-breaking noise: 'none' or numpy-compatible noise seeded with `miSeed` (as sklearn random_state). */
-    miNoise?: 'none' | 'sklearn';
+    /** MI tie-breaking noise: 'jitter' (fast, seeded), 'sklearn' (numpy's draws, = sklearn random_state) or 'none'. */
+    miNoise?: 'none' | 'jitter' | 'sklearn';
     miSeed?: number;
   };
   groups: GroupResult[];

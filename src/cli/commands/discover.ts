@@ -70,9 +70,9 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the random split / folds / MI noise', integer('--seed', 0), 0)
     .option(
       '--mi-noise <mode>',
-      "none | sklearn (sklearn's 1e-10 jitter, seeded with --seed)",
-      oneOf('--mi-noise', ['none', 'sklearn'] as const),
-      'none',
+      'MI tie-breaking noise, seeded with --seed: jitter (fast) | sklearn (numpy draws, = random_state) | none',
+      oneOf('--mi-noise', ['jitter', 'sklearn', 'none'] as const),
+      'jitter',
     )
     .option('--workers <n>', 'worker threads (default: CPU cores, at most 8)', integer('--workers', 0))
     .option('--show <n>', 'classes printed (by top-mode importance)', integer('--show', 0), 20)
@@ -120,7 +120,8 @@ export function register(program: Command): void {
               .filter(Boolean)
           : [],
         validation,
-        miNoise: flags.miNoise === 'sklearn' ? { kind: 'sklearn', seed } : { kind: 'none' },
+        miNoise:
+          flags.miNoise === 'none' ? { kind: 'none' } : { kind: flags.miNoise as 'jitter' | 'sklearn', seed },
         featureNames: names.length > 0 ? new Map(names.map((r) => [r.featureIndex, r.name])) : undefined,
         workers: (flags.workers as number | undefined) ?? Math.min(8, availableParallelism()),
         progress: flags.json ? undefined : terminalProgress('discover', 'classes'),
