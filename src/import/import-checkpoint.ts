@@ -13,6 +13,7 @@ import type { ClassInfo } from '../shared/types.js';
 import { fileError, invalidOption } from '../shared/errors.js';
 import { FAULTLINE_VERSION } from '../shared/version.js';
 import { siblingSpecPath } from '../inference/spec.js';
+import { imagenetClasses } from '../ingest/index.js';
 import { writeFileAtomic } from '../run/tables.js';
 import { buildModelSpec, type ImportedModelSpec } from './model-spec.js';
 import { inferTopology, resolveArch, type ArchOption, type ResNetTopology } from './resnet-arch.js';
@@ -25,6 +26,7 @@ export const IMAGENET_NORMALIZATION: Normalization = {
   std: [0.229, 0.224, 0.225],
 };
 export const DEFAULT_INPUT_SIZE = 224;
+const IMAGENET_CLASS_COUNT = 1000;
 
 export interface ImportCheckpointOptions {
   /** The .pt / .pth / .ckpt file. */
@@ -40,7 +42,10 @@ export interface ImportCheckpointOptions {
   inputSize?: number;
   /** Model name in the spec (default: the output file's base name). */
   name?: string;
-  /** Class list to put in the spec; used only when its length equals the number of logits. */
+  /**
+   * Class list to put in the spec; used only when its length equals the number of logits. Default: the 1000
+   * ImageNet classes when the model has 1000 logits, else none.
+   */
   classes?: ClassInfo[];
   /**
    * Read Python objects outside the weights that faultline does not know (saved training arguments and the
@@ -135,6 +140,7 @@ export async function importCheckpoint(options: ImportCheckpointOptions): Promis
 
   let classes: ClassInfo[] | undefined;
   if (options.classes && options.classes.length === built.numClasses) classes = options.classes;
+  else if (!options.classes && built.numClasses === IMAGENET_CLASS_COUNT) classes = imagenetClasses();
   else if (options.classes) {
     warnings.push(
       `class list has ${options.classes.length} names but the model has ${built.numClasses} logits: omitted`,

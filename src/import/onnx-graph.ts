@@ -46,10 +46,12 @@ export class OnnxGraphBuilder {
     this.outputs.push(valueInfo(name, dims));
   }
 
-  /** A float32 constant. The data is copied, so callers may reuse their buffer. */
+  /**
+   * A float32 constant. The builder keeps a view of `data` (no copy: a ResNet-50 holds 100 MB of weights), so the
+   * caller must not modify it afterwards.
+   */
   initializer(name: string, dims: number[], data: Float32Array): string {
-    const bytes = new Uint8Array(data.byteLength);
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     this.initializers.push({ name, dims, dataType: FLOAT, rawData: bytes });
     return name;
   }

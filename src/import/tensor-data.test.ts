@@ -51,6 +51,9 @@ describe('tensorToFloat32', () => {
     expect([...tensorToFloat32(tensor('float32', shifted.subarray(1), [2], [1]), 'f', 'w').data]).toEqual([
       1.5, -2.25,
     ]);
+    // A Buffer's own slice() is a view, not a copy: the unaligned path must still copy.
+    const buffer = Buffer.from(shifted).subarray(1);
+    expect([...tensorToFloat32(tensor('float32', buffer, [2], [1]), 'f', 'w').data]).toEqual([1.5, -2.25]);
   });
 
   it('names the tensor and file when the storage is too short', () => {
