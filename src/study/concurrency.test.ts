@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveryResult } from '../discover/schema.js';
 import { createStudy, Study } from './index.js';
-import { emptyDir, FIXTURES } from './study-fixture.test-support.js';
+import { emptyDir, FIXTURES } from '../../test/fixtures/study/run-fixture.js';
 
 const CHILD = join(FIXTURES, 'annotate-child.ts');
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStudy, exportStudyCsv, importStudyCsv, Study } from './index.js';
-import { emptyDir, fixtureRun, FIXTURES, GOOD } from './study-fixture.test-support.js';
+import { emptyDir, fixtureRun, FIXTURES, GOOD } from '../../test/fixtures/study/run-fixture.js';
 
 const MTURK = join(FIXTURES, '../../../../shared/data/salient-imagenet-mturk/discover_spurious_features.csv');
 const IMAGENET_CLASSES = join(FIXTURES, '../../../../shared/data/imagenet-labels/imagenet_class_index.json');

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStudy, getFeatureNames, Study, StudyError, type Label } from './index.js';
-import { fixtureRun, GOOD } from './study-fixture.test-support.js';
+import { fixtureRun, GOOD } from '../../test/fixtures/study/run-fixture.js';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { emptyDir, fixtureRun, FIXTURES } from '../../study/study-fixture.test-support.js';
+import { emptyDir, fixtureRun, FIXTURES } from '../../../test/fixtures/study/run-fixture.js';
 import { register, studyLinks } from './study.js';
 
 let cleanups: (() => void)[] = [];
