@@ -173,3 +173,38 @@ describe('extractRun', () => {
     ).rejects.toThrow(/no node produces an output named "nope"/);
   });
 });
+
+describe('addFeatureSet', () => {
+  it("adds another model's features and seeded random features to a finished run", async () => {
+    const { addFeatureSet } = await import('../../src/extract/add-features.js');
+    const out = join(work, 'run-a');
+    const other = join(work, 'other.onnx');
+    writeTinyModel(other, { size: 16, channels: 6, seed: 7 });
+    const set = await addFeatureSet({
+      run: out,
+      name: 'standard',
+      model: other,
+      preprocess: 'resize',
+      batchSize: 5,
+    });
+    expect(set).toMatchObject({ rows: 36, cols: 6, file: 'features.standard.npy' });
+    const rand = await addFeatureSet({ run: out, name: 'random', random: 10, seed: 3 });
+    const again = await addFeatureSet({ run: out, name: 'random', random: 10, seed: 3, force: true });
+    expect(again).toEqual(rand);
+    const run = loadRun(out);
+    expect(Object.keys(run.manifest.features).sort()).toEqual(['random', 'robust', 'standard']);
+    const r = run.openFeatures('random');
+    const values = r.readRows(0, 36);
+    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+    r.close();
+    await expect(addFeatureSet({ run: out, name: 'random', random: 10 })).rejects.toThrow(
+      /already has a feature set/,
+    );
+    // The model features equal a fresh extraction with that model as the robust one.
+    const direct = join(work, 'run-other');
+    await extractRun({ ...base(direct), robust: other });
+    expect(readFileSync(join(direct, 'features.npy')).subarray(128)).toEqual(
+      readFileSync(join(out, 'features.standard.npy')).subarray(128),
+    );
+  });
+});

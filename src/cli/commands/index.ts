@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { register as registerExtract } from './extract.js';
+import { register as registerFeatures } from './features.js';
 import { register as registerServe } from './serve.js';
+import { register as registerReport } from './report.js';
 import { register as registerModels } from './models.js';
 import { register as registerStudy } from './study.js';
 import { register as registerDiscover } from './discover.js';
@@ -10,7 +12,9 @@ import { register as registerVisualize } from './visualize.js';
 /** One line per command module; each exports register(program). */
 export function registerCommands(program: Command): void {
   registerExtract(program);
+  registerFeatures(program);
   registerServe(program);
+  registerReport(program);
   registerModels(program);
   registerStudy(program);
   registerDiscover(program);
