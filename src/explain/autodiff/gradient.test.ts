@@ -179,6 +179,14 @@ const cases: Case[] = [
     x: (n) => spaced(n, 3),
   },
   {
+    name: 'Relu in float32 (HardSigmoid mask)',
+    nodes: [makeNode('Relu', ['x'], ['y'], 'relu'), flatten('y')],
+    shape: [2, 3, 4, 4],
+    features: 'f',
+    type: F,
+    x: (n) => spaced(n, 3),
+  },
+  {
     name: 'Clip with min/max inputs (Relu6)',
     nodes: [
       makeNode('Mul', ['x', 'k'], ['z'], 'scale'),

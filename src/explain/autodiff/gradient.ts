@@ -43,7 +43,7 @@ export const GRADIENT_IO = {
 } as const;
 
 /** Bump when the generated graph changes, so cached gradient models are rebuilt. */
-export const AUTODIFF_VERSION = 1;
+export const AUTODIFF_VERSION = 3;
 
 export const BACKWARD_RULES: Record<string, BackwardRule> = {
   ...elementwiseRules,

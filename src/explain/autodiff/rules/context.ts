@@ -71,9 +71,9 @@ export function reduceTo(
   return ctx.b.op('Reshape', [summed, ctx.b.op('Shape', [target])]);
 }
 
-/** grad where mask is true, else 0. */
+/** grad where the boolean mask is true, else 0 (Cast + Mul: several times faster than Where in onnxruntime CPU). */
 export function maskGrad(ctx: RuleContext, mask: string, grad: string): string {
-  return ctx.b.op('Where', [mask, grad, ctx.b.scalar(0)]);
+  return ctx.b.op('Mul', [grad, ctx.b.op('Cast', [mask], { to: ctx.b.floatType })]);
 }
 
 export function product(values: readonly number[]): number {

@@ -1,5 +1,5 @@
 /** Backward rules of elementwise ops: arithmetic with broadcasting and the usual activations. */
-import { attrFloat } from '../proto.js';
+import { DataType, attrFloat } from '../proto.js';
 import { broadcastShape, maskGrad, reduceTo, type BackwardRule, type RuleContext } from './context.js';
 
 function outputShape(ctx: RuleContext, a: string, b: string): number[] {
@@ -55,10 +55,19 @@ const sum: BackwardRule = (node, [g], ctx) => {
   return inputs.map((i) => (ctx.isDiff(i) ? reduceTo(ctx, g, shape, i) : undefined));
 };
 
+/**
+ * Relu: dX = dY * (y > 0). The mask is HardSigmoid(y; alpha = 1e30, beta = 0) = min(1, 1e30 y) for y >= 0, exactly
+ * 1 for y >= 1e-30 and 0 at y = 0: one cheap elementwise op, several times faster in onnxruntime's CPU kernels
+ * than the Greater + Where pair.
+ */
 const relu: BackwardRule = (node, [g], ctx) => {
   if (!g) return [];
-  const x = (node.input ?? [])[0];
-  return [maskGrad(ctx, ctx.b.op('Greater', [x, ctx.b.scalar(0)]), g)];
+  const y = (node.output ?? [])[0];
+  const b = ctx.b;
+  // onnxruntime has no float64 HardSigmoid kernel: double graphs (tests) use the boolean mask.
+  if (b.floatType === DataType.DOUBLE) return [maskGrad(ctx, b.op('Greater', [y, b.scalar(0)]), g)];
+  const mask = b.op('HardSigmoid', [y], { alpha: { float: 1e30 }, beta: { float: 0 } });
+  return [b.op('Mul', [g, mask])];
 };
 
 const leakyRelu: BackwardRule = (node, [g], ctx) => {
