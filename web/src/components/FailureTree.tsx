@@ -5,7 +5,7 @@
  */
 import type { TreeNode } from '../../../src/discover/schema';
 import { errorColour, num, pct } from '../format';
-import { layoutTree } from '../tree-layout';
+import { layoutTree } from '../../../src/server/tree-layout';
 import { navigate } from '../router';
 
 const COL = 190;
