@@ -65,6 +65,8 @@ export interface ExtractOptions {
   split?: string;
   /** A class map file (Keras imagenet_class_index.json or LOC_synset_mapping.txt) defining the label space. */
   classMap?: string;
+  /** For manifests: directory that relative image paths resolve against (default: the manifest's directory). */
+  root?: string;
   /** Force a dataset reader. */
   kind?: 'folder' | 'imagenet' | 'manifest' | 'barlow-metadata';
   /** Only the first N samples (after sorting), for quick looks. */

@@ -37,6 +37,7 @@ export function register(program: Command): void {
       "also store this output of the inspected model as feature set 'inspected'",
     )
     .option('--class-map <file>', 'label space: imagenet_class_index.json or LOC_synset_mapping.txt')
+    .option('--root <dir>', 'for manifests: directory that relative image paths resolve against')
     .option('--split <name>', 'only this split of the dataset (e.g. val)')
     .option('--kind <kind>', `force a dataset reader: ${KINDS.join(', ')}`)
     .option('--limit <n>', 'only the first n samples', positiveInt('--limit'))
@@ -69,6 +70,7 @@ export function register(program: Command): void {
         inspectedFeatures: flags.inspectedFeatures as string | undefined,
         split: flags.split as string | undefined,
         classMap: flags.classMap as string | undefined,
+        root: flags.root as string | undefined,
         kind: flags.kind as ExtractOptions['kind'],
         limit: flags.limit as number | undefined,
         batchSize: flags.batchSize as number,
