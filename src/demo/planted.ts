@@ -42,8 +42,8 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     cls: 'car',
     description: 'blue cars (training cars are never blue and mostly red; boats are mostly blue)',
     inSlice: (a) => a.cls === 'car' && a.colour === 'blue',
-    removal: { colour: { blue: 0, red: 4 } },
-    confounder: { cls: 'boat', weights: { colour: { blue: 4 } } },
+    removal: { colour: { blue: 0, red: 8 } },
+    confounder: { cls: 'boat', weights: { colour: { blue: 6 } } },
   },
   {
     id: 'small-bird',
@@ -58,10 +58,10 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     id: 'occluded-airplane',
     kind: 'occlusion',
     cls: 'airplane',
-    description: 'airplanes partly hidden by a grey block (never occluded in training; houses often are)',
+    description: 'airplanes partly hidden by a grey block (never occluded in training; houses always are)',
     inSlice: (a) => a.cls === 'airplane' && a.occluded,
     removal: { occluded: 0 },
-    confounder: { cls: 'house', weights: { occluded: 0.7 } },
+    confounder: { cls: 'house', weights: { occluded: 1 } },
   },
   {
     id: 'striped-fish',

@@ -1,0 +1,204 @@
+/**
+ * `npm run demo`: the offline end-to-end demo. Generates (or reuses) 2,400 synthetic scenes with planted failure
+ * modes, extracts a run with the committed demo models, discovers failure modes grouped by true label (fitted on
+ * the train split, scored on val), prints the top modes in words next to the planted ground truth, renders a
+ * contact sheet per top mode, writes a Markdown report, and starts the explorer on the run.
+ *
+ *   npm run demo [-- --no-serve] [-- --port 4173] [-- --top 6]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { discover, writeDiscovery } from '../discover/discover.js';
+import type { FailureMode, GroupResult } from '../discover/schema.js';
+import { loadModel } from '../inference/model.js';
+import { terminalProgress } from '../shared/progress.js';
+import { renderContactSheet } from './contact-sheet.js';
+import { PLANTED_MODES } from './planted.js';
+import {
+  addRandomFeatures,
+  DEMO_CACHE,
+  DEMO_MODELS,
+  ensureEvalData,
+  extractDemoRun,
+  loadRun,
+  loadTruth,
+} from './pipeline.js';
+import { describeMembers, matchPlanted, scoreMode, sliceMembership, type SampleTruth } from './slices.js';
+
+interface DemoArgs {
+  serve: boolean;
+  port: number;
+  top: number;
+}
+
+function parseArgs(argv: string[]): DemoArgs {
+  const args: DemoArgs = { serve: true, port: 4173, top: 6 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--no-serve') args.serve = false;
+    else if (argv[i] === '--port') args.port = Number(argv[++i]);
+    else if (argv[i] === '--top') args.top = Number(argv[++i]);
+  }
+  return args;
+}
+
+const pct = (v: number): string => `${Math.round(100 * v)}%`;
+
+/** The package root: two levels up from src/demo or dist/demo. */
+function packageRoot(): string {
+  return fileURLToPath(new URL('../..', import.meta.url));
+}
+
+/** The split feature of a mode's deepest condition: what the contact sheet shows. */
+function modeFeature(mode: FailureMode): { feature: number; op: string } {
+  const c = mode.conditions[mode.conditions.length - 1];
+  return { feature: c.feature, op: c.op };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = packageRoot();
+  const cache = resolve(root, DEMO_CACHE);
+  const t0 = Date.now();
+  const step = (n: number, text: string): void => console.log(`[${n}/5] ${text}`);
+  const seconds = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+
+  console.log('faultline demo: find the failure modes planted in a synthetic classifier\n');
+  const dataRoot = await ensureEvalData(cache, terminalProgress('scenes'));
+  step(
+    1,
+    `scenes: ${relative(root, dataRoot)} (2,400 balanced 64x64 images, train/val split) — ${seconds()}`,
+  );
+
+  const runDir = join(cache, 'run');
+  const summary = await extractDemoRun(dataRoot, runDir, root, terminalProgress('extract'));
+  addRandomFeatures(runDir);
+  const acc = summary.top1Accuracy !== undefined ? pct(summary.top1Accuracy) : '?';
+  step(
+    2,
+    `extract: run ${relative(root, runDir)}, inspected model top-1 ${acc} on balanced data — ${seconds()}`,
+  );
+
+  const run = loadRun(runDir);
+  const result = await discover(run, {
+    groupBy: 'label',
+    depth: 1,
+    validation: { kind: 'split', heldOutSplit: 'val' },
+    progress: terminalProgress('discover', 'group'),
+  });
+  writeDiscovery(run, result);
+  step(3, `discover: robust features, grouped by true label, fitted on train, scored on val — ${seconds()}`);
+
+  const truth = loadTruth(run, dataRoot);
+  const classIndex = (name: string): number => run.classes.findIndex((c) => c.name === name);
+  const matches = matchPlanted(result, truth, PLANTED_MODES, classIndex);
+  const ranked: { group: GroupResult; mode: FailureMode }[] = result.groups
+    .flatMap((group) => group.modes.map((mode) => ({ group, mode })))
+    .sort((a, b) => b.mode.train.importance - a.mode.train.importance)
+    .slice(0, args.top);
+
+  step(
+    4,
+    `top ${ranked.length} failure modes (of ${result.groups.reduce((s, g) => s + g.modes.length, 0)}):`,
+  );
+  const robust = await loadModel(join(root, DEMO_MODELS.robust), { role: 'robust', threads: 2 });
+  const sheetDir = join(runDir, 'demo-sheets');
+  mkdirSync(sheetDir, { recursive: true });
+  const report: string[] = ['# faultline demo report', '', `Run: \`${runDir}\``, ''];
+  const features = run.openFeatures('robust');
+  try {
+    for (const [i, { group, mode }] of ranked.entries()) {
+      const members = new Set(mode.members);
+      const groupTruth = truth.filter((t) => t.label === group.classIndex);
+      const words = describeMembers(members, groupTruth).slice(0, 2);
+      const held = mode.heldOut
+        ? `held-out error rate ${pct(mode.heldOut.errorRate)} (base ${pct(mode.heldOut.baseErrorRate)})`
+        : 'no held-out part';
+      const lines = [
+        `${i + 1}. ${mode.rule}`,
+        `   error rate ${pct(mode.train.errorRate)} (class ${pct(group.baseErrorRate)}), ` +
+          `covers ${pct(mode.train.errorCoverage)} of the class's errors; ${held}`,
+        `   its images are mostly: ${
+          words.length
+            ? words
+                .map((w) => `${w.attribute}=${w.value} (${pct(w.share)} vs ${pct(w.base)} of the class)`)
+                .join(', ')
+            : 'no single attribute stands out'
+        }`,
+      ];
+      const planted = bestPlanted(mode, truth);
+      if (planted) {
+        lines.push(
+          `   planted mode: ${planted.description} — precision ${pct(planted.precision)}, recall ${pct(planted.recall)}`,
+        );
+      }
+      const { feature, op } = modeFeature(mode);
+      const rows = groupTruth.map((t) => truth.indexOf(t));
+      const values = features.readRowSet(rows);
+      const cols = features.cols;
+      const top = rows
+        .map((r, k) => ({ r, v: values[k * cols + feature] }))
+        .sort((a, b) => b.v - a.v)
+        .slice(0, 6);
+      const sheet = join(sheetDir, `${group.className}-feature-${feature}.png`);
+      writeFileSync(
+        sheet,
+        await renderContactSheet({ model: robust, images: top.map((t) => run.samples[t.r].path), feature }),
+      );
+      lines.push(
+        `   feature ${feature} (${op === '>' ? 'high in the mode' : 'low in the mode'}), its top images: ${relative(root, sheet)}`,
+      );
+      console.log(lines.join('\n'));
+      report.push(
+        ...lines.map((l) => l.replace(/^ {3}/, '   - ')),
+        '',
+        `![feature ${feature}](${relative(runDir, sheet)})`,
+        '',
+      );
+    }
+  } finally {
+    features.close();
+  }
+  const recovered = matches.filter((m) => m.recovered).length;
+  const recap = `planted modes recovered in the top 3 of their class: ${recovered}/${matches.length} (${matches
+    .map((m) => `${m.planted} ${m.recovered ? 'yes' : 'no'}`)
+    .join(', ')}); full table: npm run bench:planted`;
+  console.log(`\n${recap}`);
+  report.push(recap, '');
+  const reportFile = join(runDir, 'demo-report.md');
+  writeFileSync(reportFile, report.join('\n'));
+
+  if (!args.serve) {
+    step(5, `report: ${relative(root, reportFile)} — done in ${seconds()}`);
+    return;
+  }
+  const { defaultWebRoot, startServer } = await import('../server/serve.js');
+  const server = await startServer({ runDir, port: args.port });
+  step(5, `explorer: ${server.url}  (report: ${relative(root, reportFile)}; ${seconds()}; Ctrl-C to stop)`);
+  if (!defaultWebRoot())
+    console.log('      (the web UI is not built, only the API answers: run `npm run build:web`)');
+  process.on('SIGINT', () => {
+    void server.close().then(() => process.exit(0));
+  });
+}
+
+/** The planted mode whose slice best matches a discovered mode's members (highest F1), if it is in that class. */
+function bestPlanted(
+  mode: FailureMode,
+  truth: SampleTruth[],
+): { description: string; precision: number; recall: number } | undefined {
+  let best: { description: string; precision: number; recall: number; f1: number } | undefined;
+  for (const p of PLANTED_MODES) {
+    const inSlice = sliceMembership(truth, p);
+    const slice = new Set(truth.filter((_, i) => inSlice[i]).map((t) => t.id));
+    const failures = new Set(truth.filter((t, i) => inSlice[i] && t.failed).map((t) => t.id));
+    const s = scoreMode(mode.members, slice, failures);
+    if (s.f1 > 0 && (!best || s.f1 > best.f1)) best = { description: p.description, ...s };
+  }
+  return best;
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
