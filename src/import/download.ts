@@ -4,19 +4,9 @@
  * the file is renamed to `dest`; a file whose sha256 does not match is deleted, never kept under its final name.
  */
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { open } from 'node:fs/promises';
 import { FaultlineError } from '../shared/errors.js';
 
 export interface DownloadOptions {
@@ -101,25 +91,13 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
       if (!append) resumedFrom = 0; // the server ignored the Range header (or answered another range): start over
       const length = Number(response.headers.get('content-length') ?? Number.NaN);
       const total = options.bytes ?? (Number.isFinite(length) ? resumedFrom + length : undefined);
-      let received = resumedFrom;
-      options.onProgress?.(received, total);
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          received += chunk.length;
-          options.onProgress?.(received, total);
-          callback(null, chunk);
-        },
-      });
       if (!response.body) throw new FaultlineError(`cannot download ${url}: empty response`);
-      try {
-        await pipeline(
-          Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-          counter,
-          createWriteStream(part, { flags: append ? 'a' : 'w' }),
-        );
-      } catch (error) {
+      const received = await appendBody(response.body, part, append, resumedFrom, (n) =>
+        options.onProgress?.(n, total),
+      );
+      if (received.error) {
         throw new FaultlineError(
-          `download of ${url} was interrupted after ${received} bytes (${(error as Error).message})`,
+          `download of ${url} was interrupted after ${received.bytes} bytes (${received.error.message})`,
           { hint: `run the same command again to resume from ${part}` },
         );
       }
@@ -143,6 +121,34 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
   }
   renameSync(part, dest);
   return { path: dest, sha256, bytes, resumedFrom, cached: false, verified: expected !== undefined };
+}
+
+/**
+ * Write the body to `part` chunk by chunk, each write awaited, so that after a network failure the file holds
+ * exactly the bytes received (a stream pipeline would drop its buffered tail when it is torn down).
+ */
+async function appendBody(
+  body: ReadableStream<Uint8Array>,
+  part: string,
+  append: boolean,
+  already: number,
+  onProgress: (received: number) => void,
+): Promise<{ bytes: number; error?: Error }> {
+  const file = await open(part, append ? 'a' : 'w');
+  let bytes = append ? already : 0;
+  onProgress(bytes);
+  try {
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      await file.write(chunk);
+      bytes += chunk.length;
+      onProgress(bytes);
+    }
+    return { bytes };
+  } catch (error) {
+    return { bytes, error: error instanceof Error ? error : new Error(String(error)) };
+  } finally {
+    await file.close();
+  }
 }
 
 /** `Content-Range: bytes 100-999/1000` -> 100. */

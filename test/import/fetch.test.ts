@@ -57,7 +57,7 @@ beforeAll(async () => {
     }
     const rest = served.subarray(start);
     if (behaviour.cutAfter !== undefined) {
-      res.write(rest.subarray(0, behaviour.cutAfter), () => res.destroy());
+      res.write(rest.subarray(0, behaviour.cutAfter), () => setTimeout(() => res.destroy(), 50));
       return;
     }
     res.end(rest);
@@ -145,12 +145,17 @@ describe('fetchModel', () => {
     const model = testModel('cut', { bytes: null });
     const error = await fetchModel(model, { dir: sub }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FaultlineError);
-    expect((error as FaultlineError).message).toMatch(/interrupted after 5000 bytes/);
-    expect(statSync(join(sub, 'cut.pt.part')).size).toBe(5000);
+    // How much of the cut-off response reaches the file depends on timing (a WHATWG stream that errors drops
+    // its queued chunks); whatever did is kept, and the rerun resumes from exactly there.
+    const kept = statSync(join(sub, 'cut.pt.part')).size;
+    expect(kept).toBeLessThanOrEqual(5000);
+    expect((error as FaultlineError).message).toMatch(/interrupted after \d+ bytes/);
 
     behaviour.cutAfter = undefined;
+    requests.length = 0;
     const result = await fetchModel(model, { dir: sub });
-    expect(result.download).toMatchObject({ resumedFrom: 5000, sha256 });
+    expect(result.download).toMatchObject({ resumedFrom: kept, sha256 });
+    expect(requests).toEqual([{ path: '/ckpt.pt', range: kept > 0 ? `bytes=${kept}-` : undefined }]);
   });
 
   it('a sha256 mismatch is an error and the bad download is deleted', async () => {
