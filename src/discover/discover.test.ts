@@ -205,6 +205,16 @@ describe('discover on the whole run', () => {
   });
 });
 
+describe('discover with worker threads', () => {
+  it('gives the same result as the in-thread path', async () => {
+    const run = loadRun(runDir);
+    const classes = ['alpha', 'beta'];
+    const inThread = await discover(run, { depth: 2, classes });
+    const workers = await discover(run, { depth: 2, classes, workers: 2 });
+    expect(workers.groups).toEqual(inThread.groups);
+  });
+});
+
 describe('discover: bad input', () => {
   it('names the feature file and the row of a NaN', async () => {
     const dir = join(tmp, 'nan');

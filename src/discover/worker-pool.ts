@@ -2,6 +2,9 @@
  * Parallel group loading: N worker threads each read their groups' rows and compute the feature ranking (the MI
  * hot loop), so discovery uses every core while the main thread fits the small trees.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FaultlineError } from '../shared/errors.js';
 import type { GroupFeatureRequest, GroupFeatures } from './group-features.js';
@@ -13,7 +16,9 @@ import type { RankJob, RankReply } from './rank-worker.js';
  */
 function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./rank-worker.js', import.meta.url));
-  const api = import.meta.resolve('tsx/esm/api');
+  // createRequire rather than import.meta.resolve: the latter is missing under vitest.
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const main = new URL('./rank-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(main)}); });`;
   return new Worker(boot, { eval: true });
