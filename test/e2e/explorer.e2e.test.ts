@@ -66,6 +66,11 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     await page.locator('svg.failure-tree').waitFor();
     expect(await page.locator('svg.failure-tree g.tree-node').count()).toBe(3);
     await shot('02-class');
+    // Re-run the class in place with a deeper tree: the page swaps in the new tree without a reload.
+    await page.getByTestId('setting-depth').fill('2');
+    await page.getByTestId('rerun').click();
+    await page.getByText('re-run with edited settings').waitFor();
+    await page.locator('svg.failure-tree').waitFor();
 
     await page.getByTestId('mode-link-1').click();
     await page.getByTestId('mode-rule').waitFor();
