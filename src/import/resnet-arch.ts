@@ -14,15 +14,17 @@ export interface ResNetDefinition {
   layers: readonly [number, number, number, number];
   /** Bottleneck inner width relative to torchvision's resnet50 (2 for wide_resnet50_2). */
   widthFactor: number;
+  /** Groups of the 3x3 convolutions (1 for ResNets; ResNeXt would be 32, and is built with --arch auto). */
+  groups: number;
 }
 
 export const RESNET_ARCHS = {
-  resnet18: { block: 'basic', layers: [2, 2, 2, 2], widthFactor: 1 },
-  resnet34: { block: 'basic', layers: [3, 4, 6, 3], widthFactor: 1 },
-  resnet50: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 1 },
-  resnet101: { block: 'bottleneck', layers: [3, 4, 23, 3], widthFactor: 1 },
-  resnet152: { block: 'bottleneck', layers: [3, 8, 36, 3], widthFactor: 1 },
-  wide_resnet50_2: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 2 },
+  resnet18: { block: 'basic', layers: [2, 2, 2, 2], widthFactor: 1, groups: 1 },
+  resnet34: { block: 'basic', layers: [3, 4, 6, 3], widthFactor: 1, groups: 1 },
+  resnet50: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 1, groups: 1 },
+  resnet101: { block: 'bottleneck', layers: [3, 4, 23, 3], widthFactor: 1, groups: 1 },
+  resnet152: { block: 'bottleneck', layers: [3, 8, 36, 3], widthFactor: 1, groups: 1 },
+  wide_resnet50_2: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 2, groups: 1 },
 } as const satisfies Record<string, ResNetDefinition>;
 
 export type ResNetArch = keyof typeof RESNET_ARCHS;
@@ -46,7 +48,8 @@ const BLOCK_NAMES: Record<BlockKind, string> = { basic: 'BasicBlock', bottleneck
 
 function describe(def: ResNetDefinition): string {
   const wide = def.block === 'bottleneck' && def.widthFactor !== 1 ? `, width x${def.widthFactor}` : '';
-  return `${BLOCK_NAMES[def.block]} blocks [${def.layers.join(', ')}]${wide}`;
+  const groups = def.groups !== 1 ? `, ${def.groups} groups` : '';
+  return `${BLOCK_NAMES[def.block]} blocks [${def.layers.join(', ')}]${wide}${groups}`;
 }
 
 /** Read block type, blocks per stage and bottleneck width factor from the keys and weight shapes. */
@@ -67,13 +70,16 @@ export function inferTopology(stateDict: ModelStateDict): ResNetTopology {
   }
   const block: BlockKind = tensors.has('layer1.0.conv3.weight') ? 'bottleneck' : 'basic';
   let widthFactor = 1;
+  let groups = 1;
   if (block === 'bottleneck') {
     const inner = tensors.get('layer1.0.conv1.weight')?.shape[0];
     const out = tensors.get('layer1.0.conv3.weight')?.shape[0];
+    const perGroup = tensors.get('layer1.0.conv2.weight')?.shape[1];
     if (inner && out) widthFactor = inner / (out / 4);
+    if (inner && perGroup) groups = inner / perGroup;
   }
   const layers = counts as unknown as [number, number, number, number];
-  const topology: ResNetTopology = { block, layers, widthFactor };
+  const topology: ResNetTopology = { block, layers, widthFactor, groups };
   topology.matches = ARCH_NAMES.find((name) => sameTopology(RESNET_ARCHS[name], topology));
   return topology;
 }

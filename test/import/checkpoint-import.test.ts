@@ -254,7 +254,7 @@ describe('architecture and key errors', () => {
     stateDict.tensors.delete('fc.bias');
     expect(() =>
       buildResNetOnnx(stateDict, {
-        definition: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 2 },
+        definition: { block: 'bottleneck', layers: [3, 4, 6, 3], widthFactor: 2, groups: 1 },
         normalization: { mean: [0, 0, 0], std: [1, 1, 1] },
         inputSize: 64,
         info: { producerName: 'test', producerVersion: '0' },
