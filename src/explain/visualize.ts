@@ -216,6 +216,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
       const pixels = toPixels(images);
 
       let heatmaps: Uint8Array[] | undefined;
+      let mapMax: number[] = [];
       if (prepared.featureMap) {
         const out = await runBatch(model, toInputTensor(images, preprocess), images.length, [
           prepared.featureMap,
@@ -223,15 +224,11 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
         const map = out[prepared.featureMap];
         if (map.dims.length === 4) {
           const [, channels, h, w] = map.dims;
+          const channelOf = (i: number) =>
+            map.data.subarray((i * channels + feature) * h * w, (i * channels + feature + 1) * h * w);
+          mapMax = images.map((_, i) => Math.max(...channelOf(i)));
           heatmaps = await Promise.all(
-            images.map((img, i) =>
-              renderHeatmap(
-                toRaster(img),
-                map.data.subarray((i * channels + feature) * h * w, (i * channels + feature + 1) * h * w),
-                h,
-                w,
-              ),
-            ),
+            images.map((img, i) => renderHeatmap(toRaster(img), channelOf(i), h, w)),
           );
         }
       }
@@ -294,7 +291,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
                   width: images[i].width,
                   height: images[i].height,
                 })),
-                captions: visualImages.map(() => ''),
+                captions: mapMax.map((m) => `map max ${fmt(m)}`),
               },
             ]
           : []),
