@@ -172,6 +172,7 @@ export async function extractRun(
     classes: labelSpace,
     split: opts.split,
     kind: opts.kind,
+    root: opts.root,
   });
   let samples = dataset.samples;
   if (opts.limit !== undefined) samples = samples.slice(0, opts.limit);
