@@ -15,6 +15,14 @@ import { ARTIFACTS, WEB_DIST, ensureWebBuild, hasChromium, launchChromium } from
 import { buildSyntheticRun, type SyntheticRun } from './synthetic-run.js';
 
 describe.skipIf(!hasChromium)('explorer in a browser', () => {
+  const withStudy = <T>(fn: (s: Study) => T): T => {
+    const study = Study.open(run.runDir);
+    try {
+      return fn(study);
+    } finally {
+      study.close();
+    }
+  };
   let dir: string;
   let run: SyntheticRun;
   let created: CreatedStudy;
@@ -115,23 +123,30 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
       )
       .toBe(true);
 
-    const study = Study.open(run.runDir);
-    try {
-      const answers = study.answers();
-      expect(answers).toHaveLength(1);
-      expect(answers[0]).toMatchObject({ main: 'background', confidence: 4, reasons: hostile });
-    } finally {
-      study.close();
-    }
+    const answers = withStudy((s) => s.answers());
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ main: 'background', confidence: 4, reasons: hostile });
+    const taskId = answers[0].taskId;
 
     await page.goto(`${server.url}/admin#${created.adminToken.token}`);
     await page.getByTestId('pair-table').waitFor();
-    const taskId = (await Study.open(run.runDir).answers())[0].taskId;
     await page.getByTestId(`show-answers-${taskId}`).click();
     await page.getByTestId(`answers-${taskId}`).waitFor();
     expect(await page.getByTestId(`answers-${taskId}`).textContent()).toContain(hostile);
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     await shot('07-admin');
+
+    // Accepting a name puts it into every rule.
+    await page.getByTestId(`name-input-${taskId}`).fill('jug handle');
+    await page.getByTestId(`accept-${taskId}`).click();
+    await expect.poll(() => page.getByTestId(`accepted-${taskId}`).textContent()).toBe('jug handle');
+    const feature = withStudy((s) => s.task(taskId).featureIndex);
+    await page.goto(`${server.url}/feature/${feature}`);
+    await page.getByTestId('feature-title').waitFor();
+    expect(await page.getByTestId('feature-title').textContent()).toContain("'jug handle'");
+    expect(await page.getByTestId('feature-rules').textContent()).toContain(
+      `feature ${feature} 'jug handle'`,
+    );
   });
 });
 

@@ -10,10 +10,15 @@ import { getJson, postJson } from '../api';
 import { num, pct } from '../format';
 import { Link } from '../router';
 import { useFetch } from '../use-fetch';
+import { Pager } from '../components/Pager';
+
+const PAIRS_PER_PAGE = 100;
 
 export function AdminResults() {
   const [token, setToken] = useState(() => window.location.hash.slice(1));
   const [typed, setTyped] = useState('');
+  const [page, setPage] = useState(1);
+  const [filter, setFilter] = useState('');
   const auth = { authorization: `Bearer ${token}` };
   const { data, error, reload } = useFetch<StudyResults>(token ? '/api/study/admin/results' : null, auth);
   if (!token) {
@@ -39,6 +44,17 @@ export function AdminResults() {
   if (error) return <p className="error">{error}</p>;
   if (!data) return <p>loading…</p>;
   const t = data.totals;
+  // Imported crowd studies have thousands of pairs: filter and page them here (the results come in one response).
+  const needle = filter.trim().toLowerCase();
+  const pairs = needle
+    ? data.pairs.filter(
+        (p) =>
+          (p.className ?? '').toLowerCase().includes(needle) ||
+          String(p.featureIndex) === needle ||
+          p.verdict === needle,
+      )
+    : data.pairs;
+  const shown = pairs.slice((page - 1) * PAIRS_PER_PAGE, page * PAIRS_PER_PAGE);
   return (
     <section>
       <h1>Study results</h1>
@@ -56,6 +72,18 @@ export function AdminResults() {
           annotators {t.annotators} ({t.flaggedAnnotators} flagged, {t.excludedAnswers} answers excluded)
         </span>
       </div>
+      <div className="controls">
+        <input
+          type="search"
+          placeholder="filter: class name, feature index, spurious / core / pending"
+          value={filter}
+          onChange={(e) => {
+            setFilter(e.target.value);
+            setPage(1);
+          }}
+          aria-label="filter pairs"
+        />
+      </div>
       <table className="metrics" data-testid="pair-table">
         <thead>
           <tr>
@@ -71,11 +99,14 @@ export function AdminResults() {
           </tr>
         </thead>
         <tbody>
-          {data.pairs.map((p) => (
+          {shown.map((p) => (
             <PairRow key={p.taskId} pair={p} auth={auth} onChange={reload} />
           ))}
         </tbody>
       </table>
+      {pairs.length > PAIRS_PER_PAGE && (
+        <Pager page={page} pageSize={PAIRS_PER_PAGE} total={pairs.length} onPage={setPage} />
+      )}
       <h2>Annotators</h2>
       <table className="metrics">
         <thead>
