@@ -27,12 +27,10 @@ def log(msg):
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def lr_at(step, steps_per_epoch, total_steps, base_lr, warmup_epochs=1):
-    warm = warmup_epochs * steps_per_epoch
-    if step < warm:
-        return base_lr * (0.1 + 0.9 * step / warm)
-    p = (step - warm) / max(1, total_steps - warm)
-    return base_lr * 0.5 * (1 + math.cos(math.pi * p))
+def lr_at(step, progress, warm_steps, base_lr):
+    """Linear warm-up over warm_steps (from 0.1*lr), times a cosine decay over progress in [0,1]."""
+    warm = min(1.0, 0.1 + 0.9 * step / max(1, warm_steps))
+    return base_lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
 @torch.no_grad()
@@ -66,6 +64,12 @@ def main():
     ap.add_argument("--subset", type=int, default=0, help="smoke test: use only N train images")
     ap.add_argument("--val-subset", type=int, default=0, help="smoke test: use only N val images")
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=0, help="total SGD steps (default epochs * steps per epoch)")
+    ap.add_argument("--time-budget-min", type=float, default=0,
+                    help="wall-clock training budget: the cosine follows max(step/steps, time/budget) and training "
+                         "stops when either reaches 1 (for a shared, contended CPU)")
+    ap.add_argument("--warmup-epochs", type=float, default=0.5)
+    ap.add_argument("--ckpt-every-min", type=float, default=5)
     args = ap.parse_args()
     out = args.out or f"/tmp/faultline-train/{args.mode}"
     os.makedirs(out, exist_ok=True)
@@ -91,26 +95,54 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.wd)
     bs = args.batch_size
     steps_per_epoch = len(xt) // bs  # drop last partial batch
-    total_steps = steps_per_epoch * args.epochs
-    start_epoch, history = 0, []
+    total_steps = args.steps or steps_per_epoch * args.epochs
+    n_epochs = math.ceil(total_steps / steps_per_epoch)
+    warm_steps = int(args.warmup_epochs * steps_per_epoch)
+    budget = args.time_budget_min * 60
+    start_epoch, start_it, history, elapsed0, gen_state = 0, 0, [], 0.0, None
     ckpt_path = os.path.join(out, "last.pt")
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         start_epoch, history = ck["epoch"], ck["history"]
-        log(f"resumed from {ckpt_path} at epoch {start_epoch}")
+        start_it, elapsed0, gen_state = ck.get("it", 0), ck.get("elapsed", 0.0), ck.get("gen_state")
+        log(f"resumed from {ckpt_path} at epoch {start_epoch} it {start_it} ({elapsed0 / 60:.1f} min trained)")
+    t_start = time.time() - elapsed0
+    t_ckpt = time.time()
+    step = start_epoch * steps_per_epoch + start_it
+    stop = False
 
-    for epoch in range(start_epoch, args.epochs):
+    def progress(step):
+        p = step / total_steps
+        if budget:
+            p = max(p, (time.time() - t_start) / budget)
+        return p
+
+    def save(epoch, it, gen):
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "it": it,
+                    "gen_state": gen.get_state() if gen is not None else None, "elapsed": time.time() - t_start,
+                    "history": history, "args": vars(args)}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
+    for epoch in range(start_epoch, n_epochs):
         model.train()
         gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)
         perm = torch.randperm(len(xt), generator=gen).numpy()
+        first_it = 0
+        if epoch == start_epoch and start_it:
+            first_it = start_it
+            gen.set_state(gen_state)
         te = time.time()
         tl = time.time()
         loss_sum = correct = seen = 0
-        for it in range(steps_per_epoch):
-            step = epoch * steps_per_epoch + it
-            lr = lr_at(step, steps_per_epoch, total_steps, args.lr)
+        it = first_it
+        for it in range(first_it, steps_per_epoch):
+            p = progress(step)
+            if p >= 1.0 or step >= total_steps:
+                stop = True
+                break
+            lr = lr_at(step, p, warm_steps, args.lr)
             for g in opt.param_groups:
                 g["lr"] = lr
             bidx = np.sort(perm[it * bs:(it + 1) * bs])
@@ -130,32 +162,49 @@ def main():
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(y)
+            step += 1
             if (it + 1) % args.log_every == 0 or it + 1 == steps_per_epoch:
                 now = time.time()
                 ips = args.log_every * bs / (now - tl) if (it + 1) % args.log_every == 0 else float("nan")
                 avg_ips = seen / (now - te)
                 eta = (steps_per_epoch - it - 1) * bs / avg_ips
-                tot_eta = eta + (args.epochs - epoch - 1) * steps_per_epoch * bs / avg_ips
-                log(f"ep {epoch + 1}/{args.epochs} it {it + 1}/{steps_per_epoch} lr {lr:.4f} "
+                tot_eta = (total_steps - step) * bs / avg_ips
+                if budget:
+                    tot_eta = min(tot_eta, budget - (now - t_start))
+                log(f"ep {epoch + 1}/{n_epochs} it {it + 1}/{steps_per_epoch} step {step}/{total_steps} "
+                    f"progress {progress(step):.3f} lr {lr:.4f} "
                     f"loss {loss_sum / seen:.4f} train_acc({'adv' if args.mode == 'robust' else 'clean'}) {correct / seen:.4f} "
                     f"img/s {ips:.1f} (epoch avg {avg_ips:.1f}) epoch ETA {eta / 60:.1f} min, run ETA {tot_eta / 60:.1f} min")
                 tl = now
+            if time.time() - t_ckpt > args.ckpt_every_min * 60 and it + 1 < steps_per_epoch:
+                save(epoch, it + 1, gen)
+                t_ckpt = time.time()
+        else:
+            it = steps_per_epoch
         train_time = time.time() - te
+        if seen == 0:
+            break
         tv = time.time()
         val_acc = evaluate_clean(model, xv, yv, channels_last=args.channels_last)
-        rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+        rec = {"epoch": round(epoch + it / steps_per_epoch, 3), "steps": step, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                "val_clean_acc": val_acc, "train_seconds": round(train_time, 1),
                "val_seconds": round(time.time() - tv, 1), "img_per_s": round(seen / train_time, 1)}
         history.append(rec)
         log(f"EPOCH {json.dumps(rec)}")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch + 1,
-                    "history": history, "args": vars(args)}, ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
+        if stop:
+            save(epoch, it, gen)
+            break
+        save(epoch + 1, 0, None)
+        t_ckpt = time.time()
 
-    torch.save({"model": model.state_dict(), "history": history, "args": vars(args),
-                "command": " ".join(sys.argv)}, os.path.join(out, "final.pt"))
+    summary = {"steps": step, "epochs": round(step / steps_per_epoch, 3), "steps_per_epoch": steps_per_epoch,
+               "batch_size": bs, "train_minutes": round((time.time() - t_start) / 60, 1)}
+    command = "python training/imagenette/train_robust.py " + " ".join(sys.argv[1:])
+    torch.save({"model": model.state_dict(), "history": history, "args": vars(args), "summary": summary,
+                "command": command}, os.path.join(out, "final.pt"))
     with open(os.path.join(out, "history.json"), "w") as f:
-        json.dump({"args": vars(args), "history": history}, f, indent=1)
+        json.dump({"args": vars(args), "summary": summary, "command": command, "history": history}, f, indent=1)
+    log(f"summary {json.dumps(summary)}")
     log(f"done: final val clean acc {history[-1]['val_clean_acc'] if history else None}")
 
 
