@@ -20,6 +20,7 @@ import {
   type FeatureNamer,
 } from '../server/views.js';
 import type { FeatureResponse } from '../server/api-types.js';
+import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import {
   classHref,
   classPage,
@@ -34,11 +35,11 @@ import {
 export interface ReportOptions {
   runDir: string;
   outDir: string;
-  /** Member images copied per mode, failures first (default 24 failures and 12 successes). */
+  /** Member thumbnails per mode (default 12 failures and 6 successes; a 1000-class run copies ~50k otherwise). */
   failureImages?: number;
   successImages?: number;
-  /** Called after each class page (done, total). */
-  progress?: (done: number, total: number) => void;
+  /** Class pages written so far (a 1000-class ImageNet report takes minutes). */
+  progress?: ProgressSink;
 }
 
 export interface ReportSummary {
@@ -94,6 +95,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
     }
   };
 
+  const progress = options.progress ?? silentProgress;
   try {
     const all = overview(data, { page: 1, pageSize: data.run.classes.length || 1, q: '', sort: 'error' });
     writeFileSync(join(out, 'index.html'), overviewPage(all, new Date().toISOString()));
@@ -107,9 +109,11 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
       const group = data.groupsByClass.get(classIndex);
       for (const mode of group?.modes ?? []) {
         const members = allMembers(data, mode);
-        const failures = members.filter((m) => m.failure).slice(0, options.failureImages ?? 24);
-        const successes = members.filter((m) => !m.failure).slice(0, options.successImages ?? 12);
-        for (const m of [...failures, ...successes]) await copyImage(m.row);
+        const failures = members.filter((m) => m.failure).slice(0, options.failureImages ?? 12);
+        const successes = members.filter((m) => !m.failure).slice(0, options.successImages ?? 6);
+        // sharp works on its own threads: a few thumbnails at a time keep them busy without flooding memory.
+        const rows = [...failures, ...successes].map((m) => m.row);
+        for (let k = 0; k < rows.length; k += 8) await Promise.all(rows.slice(k, k + 8).map(copyImage));
         const csvName = `${mode.id.replace('/', '-')}.csv`;
         writeFileSync(
           join(out, 'csv', csvName),
@@ -137,7 +141,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
         summary.modes++;
         for (const c of mode.conditions) features.add(c.feature);
       }
-      options.progress?.(i + 1, classes.length);
+      progress.update(i + 1, classes.length);
     }
     for (const feature of features) {
       const visuals = visualSetsForFeature(data, feature, 'visuals');
@@ -169,6 +173,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
       summary.features++;
     }
   } finally {
+    progress.stop();
     study?.close();
   }
   return summary;

@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
 import { writeReport } from '../../report/report.js';
+import { invalidOption } from '../../shared/errors.js';
+import { terminalProgress } from '../../shared/progress.js';
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 10_000)
+    throw invalidOption('--images', 'an integer in [0, 10000]', value);
+  return n;
+}
 
 export function register(program: Command): void {
   program
@@ -9,14 +18,15 @@ export function register(program: Command): void {
     )
     .argument('<run>', 'run directory (after `faultline discover`)')
     .requiredOption('--out <dir>', 'folder to write the report into (index.html is the entry page)')
-    .action(async (runDir: string, flags: { out: string }) => {
-      const tty = process.stderr.isTTY;
+    .option('--images <n>', 'failure thumbnails per mode (successes: half as many)', count, 12)
+    .action(async (runDir: string, flags: { out: string; images: number }) => {
       const summary = await writeReport({
         runDir,
         outDir: flags.out,
-        progress: tty ? (done, total) => process.stderr.write(`\rclasses ${done}/${total}`) : undefined,
+        failureImages: flags.images,
+        successImages: Math.ceil(flags.images / 2),
+        progress: terminalProgress('report', 'class'),
       });
-      if (tty) process.stderr.write('\n');
       process.stdout.write(
         `report: ${summary.index} (${summary.classes} classes, ${summary.modes} modes, ${summary.features} features, ` +
           `${summary.images} images${summary.skippedImages ? `, ${summary.skippedImages} unreadable` : ''})\n`,
