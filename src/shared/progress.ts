@@ -20,7 +20,11 @@ function formatSeconds(s: number): string {
 }
 
 /** A progress sink for the terminal; `unit` is e.g. "img". */
-export function terminalProgress(label: string, unit = 'img', stream: NodeJS.WriteStream = process.stderr): ProgressSink {
+export function terminalProgress(
+  label: string,
+  unit = 'img',
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressSink {
   const started = Date.now();
   let startDone: number | undefined;
   const rate = (done: number) => {
