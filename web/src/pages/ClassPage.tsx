@@ -24,7 +24,7 @@ export function ClassPage(props: { classIndex: number }) {
       </h1>
       <div className="summary">
         <span>
-          {data.groupBy === 'prediction' ? 'predicted as this class' : 'labelled as this class'}:{' '}
+          {data.groupBy === 'prediction' ? 'predicted as this class' : 'labelled as this class'} (all splits):{' '}
           {data.class.n}
         </span>
         <span>failures {data.class.failures}</span>
