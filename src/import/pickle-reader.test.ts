@@ -77,6 +77,31 @@ describe('readPickle', () => {
     expect([...raw]).toEqual([0xff, 0x01]);
   });
 
+  it('unwraps torch._tensor._rebuild_from_type_v2 (tensors with Python attributes) without calling anything else', () => {
+    // _rebuild_from_type_v2(_rebuild_parameter, torch.Tensor, (<tensor>, False, OrderedDict()), {})
+    const storage = {
+      kind: 'storage',
+      key: '0',
+      dtype: 'float32',
+      elementOffset: 0,
+      bytes: () => new Uint8Array(4),
+    };
+    const data = bytes(
+      '\x80\x02ctorch._tensor\n_rebuild_from_type_v2\n(ctorch._utils\n_rebuild_parameter\nctorch\nTensor\n',
+      'ctorch._utils\n_rebuild_tensor_v2\n(',
+      unicode('pid'),
+      'Q',
+      'K\x00K\x01\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR',
+      '\x89ccollections\nOrderedDict\n)R\x87}tR.',
+    );
+    const value = readPickle(data, 0, {
+      source: 'test.pt',
+      resolveGlobal: (module, name) => resolveTorchGlobal('test.pt', module, name),
+      persistentLoad: () => storage as PickleValue,
+    }).value;
+    expect(value).toMatchObject({ kind: 'tensor', shape: [1], stride: [1], offset: 0 });
+  });
+
   it('decodes LONG1 integers, including ones beyond 2^53', () => {
     expect(decodeLong(Uint8Array.from([0xff]))).toBe(-1);
     expect(decodeLong(Uint8Array.from([0x00, 0x01]))).toBe(256);

@@ -5,6 +5,7 @@
  */
 import { FaultlineError } from '../shared/errors.js';
 import {
+  isPickleCallable,
   PickleDict,
   PickleSet,
   type PickleCallable,
@@ -178,6 +179,25 @@ export function resolveTorchGlobal(
         if (!isTensorRef(args[0] ?? null)) throw bad('expected a tensor');
         return args[0];
       });
+    case 'torch._tensor._rebuild_from_type_v2':
+      // How PyTorch 2 pickles a tensor that carries Python attributes: (rebuild_fn, tensor type, args, state).
+      // Only an allow-listed rebuild function is ever called; the type and the attributes are dropped.
+      return callable((args) => {
+        const [rebuild, type, inner] = args;
+        if (
+          !isPickleCallable(rebuild ?? null) ||
+          !isKind(type ?? null, 'tensor-type') ||
+          !Array.isArray(inner)
+        ) {
+          throw bad('expected (rebuild function, tensor type, arguments, state)');
+        }
+        return (rebuild as PickleCallable).call(inner as PickleValue[]);
+      });
+    case 'torch.Tensor':
+    case 'torch.nn.parameter.Parameter': {
+      const type: PickleOpaque = { kind: 'tensor-type' };
+      return type;
+    }
     case 'builtins.set':
     case '__builtin__.set':
     case 'builtins.frozenset':
