@@ -16,7 +16,16 @@ import { buildResNetOnnx } from '../../src/import/resnet-onnx.js';
 import { extractModelStateDict } from '../../src/import/state-dict.js';
 import { readPickle } from '../../src/import/pickle-reader.js';
 import { parseTorchCheckpoint, readTorchCheckpoint } from '../../src/import/torch-checkpoint.js';
-import { resolveTorchGlobal, type StorageRef } from '../../src/import/torch-globals.js';
+import {
+  DTYPE_BYTES,
+  resolveTorchGlobal,
+  type StorageRef,
+  type TensorRef,
+  type TorchDtype,
+} from '../../src/import/torch-globals.js';
+import { tensorToFloat32 } from '../../src/import/tensor-data.js';
+import { openZip } from '../../src/import/zip-reader.js';
+import { writeZip } from './zip-writer.js';
 import { FaultlineError } from '../../src/shared/errors.js';
 import { FIXTURES, readReference, referenceInput, relativeError } from './reference.js';
 
@@ -115,6 +124,40 @@ describe('importCheckpoint reproduces PyTorch', () => {
     });
     expect(result.spec.source.normalization.from).toBe('options');
     expect(result.warnings.join('\n')).toMatch(/override the normalisation stored in the checkpoint/);
+  });
+
+  it('a big-endian zip checkpoint (byteorder "big") reads to the same tensors', () => {
+    // Rewrite the float16 + int64 fixture as a big-endian machine would have saved it.
+    const bytes = readFileSync(fixture('wide-resnet50-2-w2-fp16.pt'));
+    const zip = openZip(bytes, 'le.pt');
+    const names = [...zip.entries.keys()];
+    const pickleName = names.find((n) => n.endsWith('/data.pkl')) ?? '';
+    const prefix = pickleName.slice(0, -'data.pkl'.length);
+    const dtypes = new Map<string, TorchDtype>();
+    readPickle(zip.read(pickleName), 0, {
+      source: 'le.pt',
+      resolveGlobal: (module, name) => resolveTorchGlobal('le.pt', module, name),
+      persistentLoad: (pid) => {
+        const [, type, key] = pid as [string, { dtype: TorchDtype }, string];
+        dtypes.set(key, type.dtype);
+        return { kind: 'storage' };
+      },
+    });
+    const swapped = names.map((name) => {
+      let data = Uint8Array.from(zip.read(name));
+      if (name === `${prefix}byteorder`) data = new TextEncoder().encode('big');
+      const key = name.startsWith(`${prefix}data/`) ? name.slice(`${prefix}data/`.length) : undefined;
+      const size = key === undefined ? undefined : DTYPE_BYTES[dtypes.get(key) ?? 'uint8'];
+      if (size) for (let i = 0; i < data.length; i += size) data.subarray(i, i + size).reverse();
+      return { name, data };
+    });
+    const little = extractModelStateDict(parseTorchCheckpoint(bytes, 'le.pt'));
+    const big = extractModelStateDict(parseTorchCheckpoint(writeZip(swapped), 'be.pt'));
+    expect([...big.tensors.keys()]).toEqual([...little.tensors.keys()]);
+    for (const [key, tensor] of little.tensors) {
+      const expected = tensorToFloat32(tensor, 'le.pt', key).data;
+      expect(tensorToFloat32(big.tensors.get(key) as TensorRef, 'be.pt', key).data).toEqual(expected);
+    }
   });
 });
 
