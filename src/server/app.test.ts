@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSyntheticRun, type SyntheticRun } from '../../test/e2e/synthetic-run.js';
-import { createExplorer, type Explorer } from './serve.js';
+import { createApp } from './app.js';
+import { createExplorer, hostsFor, type Explorer } from './serve.js';
 import type {
   ClassResponse,
   FeatureResponse,
@@ -166,6 +167,15 @@ describe('explorer API refuses bad requests', () => {
     const res = await explorer.app.request(`/api/images/${row}`);
     expect(res.status).toBe(403);
     expect(await res.text()).not.toContain('secret');
+  });
+
+  it('refuses foreign Host headers when bound to loopback (DNS rebinding)', async () => {
+    const guarded = createApp({ ...explorer.ctx, allowedHosts: hostsFor('127.0.0.1') });
+    const ok = await guarded.request('http://127.0.0.1:4173/api/overview');
+    expect(ok.status).toBe(200);
+    const evil = await guarded.request('/api/overview', { headers: { host: 'evil.example:4173' } });
+    expect(evil.status).toBe(403);
+    expect(hostsFor('0.0.0.0')).toBeUndefined();
   });
 
   it('refuses oversized and malformed bodies', async () => {

@@ -17,6 +17,15 @@ export function createApp(ctx: ExplorerContext): Hono {
   const app = new Hono();
   app.onError(errorResponse);
   app.notFound((c) => c.json({ error: `No such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+  if (ctx.allowedHosts) {
+    const allowed = new Set(ctx.allowedHosts.map((h) => h.toLowerCase()));
+    app.use('*', async (c, next) => {
+      // The node adapter builds the request URL from the Host header, so its hostname is what the client sent.
+      const host = (c.req.header('host') ?? new URL(c.req.url).host).toLowerCase().replace(/:\d+$/, '');
+      if (!allowed.has(host)) return c.json({ error: 'Unexpected Host header' }, 403);
+      await next();
+    });
+  }
 
   const api = new Hono();
   api.use('*', async (c, next) => {

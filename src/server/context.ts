@@ -17,4 +17,9 @@ export interface ExplorerContext {
   webRoot?: string;
   /** Largest accepted request body, bytes. */
   bodyLimit: number;
+  /**
+   * Host names the Host header may carry; absent = any. A loopback server accepts only loopback names, so a web
+   * page elsewhere cannot reach it through DNS rebinding.
+   */
+  allowedHosts?: string[];
 }

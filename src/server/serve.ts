@@ -25,6 +25,13 @@ export interface ServeOptions {
   bodyLimit?: number;
 }
 
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+
+/** Names a browser may use to reach a server bound to `host`; undefined (any) for non-loopback binds. */
+export function hostsFor(host: string): string[] | undefined {
+  return LOOPBACK.includes(host) ? LOOPBACK : undefined;
+}
+
 /** web/dist next to this package (two levels up from both src/server and dist/server). */
 export function defaultWebRoot(): string | undefined {
   const root = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -50,6 +57,7 @@ export async function createExplorer(options: ServeOptions): Promise<Explorer> {
     study: study ?? undefined,
     webRoot: options.webRoot === null ? undefined : (options.webRoot ?? defaultWebRoot()),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    allowedHosts: options.host === undefined ? undefined : hostsFor(options.host),
   };
   return { ctx, app: createApp(ctx), close: () => study?.close() };
 }
@@ -62,8 +70,8 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const explorer = await createExplorer(options);
   const host = options.host ?? '127.0.0.1';
+  const explorer = await createExplorer({ ...options, host });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serveNode({ fetch: explorer.app.fetch, port: options.port ?? 4173, hostname: host }, () =>
       resolve(s),
