@@ -1,60 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom, writeSyntheticRun } from '../discover/synthetic-run.test-support.js';
+import { makeTinyRun } from '../../test/fixtures/explain/tiny-run.js';
 import { DISCOVERY_FORMAT } from '../discover/schema.js';
-import { RUN_FILES, type RunManifest } from '../run/format.js';
+import { RUN_FILES } from '../run/format.js';
 import { loadRun } from '../run/load.js';
-import { readJson, writeJson } from '../run/tables.js';
+import { writeJson } from '../run/tables.js';
 import { resolveGroup, topKIndices } from './top-images.js';
 import { visualize, type VisualRecord } from './visualize.js';
 
-const MODEL = join(import.meta.dirname, '../../test/fixtures/explain/resnet18-tiny.onnx');
 const work = mkdtempSync(join(tmpdir(), 'faultline-visualize-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A 12-image run over 2 classes whose robust model is the 32-px ResNet-18-shaped fixture. */
-async function makeRun(): Promise<string> {
-  const dir = join(work, 'run');
-  const rand = seededRandom(3);
-  writeSyntheticRun({
-    dir,
-    classNames: ['cat', 'dog'],
-    samples: Array.from({ length: 12 }, (_, i) => ({ label: i % 2, prediction: i < 8 ? 0 : 1 })),
-    cols: 32,
-    fillRows: (start, out) => {
-      for (let i = 0; i < out.length; i++) out[i] = rand() + (i % 32 === 4 ? (start * 32 + i) / 32 : 0);
-    },
-  });
-  const run = loadRun(dir);
-  for (const [i, s] of run.samples.entries()) {
-    mkdirSync(dirname(s.path), { recursive: true });
-    const raw = Buffer.alloc(32 * 32 * 3);
-    for (let p = 0; p < raw.length; p++) raw[p] = (p * (i + 3)) % 256;
-    writeFileSync(
-      s.path,
-      await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
-        .jpeg()
-        .toBuffer(),
-    );
-  }
-  const manifestFile = join(dir, RUN_FILES.manifest);
-  const manifest = readJson<RunManifest>(manifestFile);
-  manifest.models.robust = {
-    path: MODEL,
-    sha256: 'x',
-    bytes: 0,
-    input: 'input',
-    outputs: { features: 'features' },
-  };
-  manifest.features.robust = { ...manifest.features.robust, output: 'features', pooled: false };
-  manifest.featureMap = { output: 'feature_map', channels: 32, height: 1, width: 1 };
-  manifest.preprocessing.robust = { mode: 'resize', width: 32, height: 32, mean: [0, 0, 0], std: [1, 1, 1] };
-  writeJson(manifestFile, manifest);
-  return dir;
-}
+const makeRun = () => makeTinyRun(join(work, 'run'));
 
 describe('top images', () => {
   it('orders by value, ties by position', () => {

@@ -12,7 +12,10 @@ import { AUTODIFF_VERSION, buildGradientModel, GRADIENT_IO, type GradientModelOp
 import { decodeModel, encodeModel } from './proto.js';
 
 export interface FeatureGradientOptions extends GradientModelOptions {
-  /** Where to cache the gradient model; default: next to the model, else ~/.cache/faultline/gradients. */
+  /**
+   * Where to cache the gradient model; default: $FAULTLINE_GRADIENT_CACHE when set, else next to the model, else
+   * ~/.cache/faultline/gradients.
+   */
   cacheDir?: string;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores). */
   threads?: number;
@@ -60,8 +63,9 @@ export async function ensureGradientModel(
     .digest('hex')
     .slice(0, 16);
   const name = `${basename(modelPath)}.${key}.grad.onnx`;
-  const candidates = options.cacheDir
-    ? [options.cacheDir]
+  const chosen = options.cacheDir ?? process.env.FAULTLINE_GRADIENT_CACHE;
+  const candidates = chosen
+    ? [chosen]
     : [dirname(modelPath), join(homedir(), '.cache', 'faultline', 'gradients')];
   for (const dir of candidates) {
     const file = join(dir, name);
