@@ -2,7 +2,7 @@
 """
 scikit-learn baseline for `npm run bench:discover`: the original Barlow pipeline per group (mutual_info_classif
 with n_neighbors=3, top K, DecisionTreeClassifier entropy with class weights {0: 1, 1: S/F}) on the same groups of
-the same run directory. Prints one JSON line: {"seconds": ..., "groups": ...}.
+the same run directory. Prints one JSON line: {"seconds": ..., "cpuSeconds": ..., "groups": ...}.
 
     python3 bench/discover-sklearn.py <run-dir> <first-class> <class-count> <depth> <K>
 """
@@ -25,6 +25,7 @@ def main():
         preds = np.array([int(r["prediction"]) for r in csv.DictReader(f)])
     features = np.load(os.path.join(run, "features.npy"), mmap_mode="r")
     started = time.time()
+    cpu_started = time.process_time()
     groups = 0
     for c in range(first, first + count):
         rows = np.nonzero(preds == c)[0]
@@ -40,7 +41,7 @@ def main():
             X[:, top], y
         )
         groups += 1
-    print(json.dumps({"seconds": time.time() - started, "groups": groups}))
+    print(json.dumps({"seconds": time.time() - started, "cpuSeconds": time.process_time() - cpu_started, "groups": groups}))
 
 
 if __name__ == "__main__":
