@@ -120,6 +120,7 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
         async () =>
           (await page.getByTestId('study-done').count()) > 0 ||
           (await page.getByTestId('study-class').textContent()) !== firstClass,
+        { timeout: 15_000 },
       )
       .toBe(true);
 
@@ -139,7 +140,9 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     // Accepting a name puts it into every rule.
     await page.getByTestId(`name-input-${taskId}`).fill('jug handle');
     await page.getByTestId(`accept-${taskId}`).click();
-    await expect.poll(() => page.getByTestId(`accepted-${taskId}`).textContent()).toBe('jug handle');
+    await expect
+      .poll(() => page.getByTestId(`accepted-${taskId}`).textContent(), { timeout: 15_000 })
+      .toBe('jug handle');
     const feature = withStudy((s) => s.task(taskId).featureIndex);
     await page.goto(`${server.url}/feature/${feature}`);
     await page.getByTestId('feature-title').waitFor();
@@ -184,7 +187,9 @@ describe.skipIf(!hasChromium)('1000-class overview', () => {
     expect(elapsed).toBeLessThan(2000 * load);
     expect(await page.getByTestId('class-table').locator('tbody tr').count()).toBe(50);
     await page.getByTestId('class-search').fill('class_999');
-    await expect.poll(() => page.getByTestId('class-table').locator('tbody tr').count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('class-table').locator('tbody tr').count(), { timeout: 15_000 })
+      .toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, '08-overview-1000.png') });
   });
 });
