@@ -10,6 +10,7 @@ import { FaultlineError } from '../../shared/errors.js';
 import { GraphBuilder } from './builder.js';
 import { dequantizeGraph, isQuantized } from './dequantize.js';
 import {
+  PROBE_BATCH,
   probeShapes,
   prependNormalization,
   prune,
@@ -43,7 +44,7 @@ export const GRADIENT_IO = {
 } as const;
 
 /** Bump when the generated graph changes, so cached gradient models are rebuilt. */
-export const AUTODIFF_VERSION = 3;
+export const AUTODIFF_VERSION = 4;
 
 export const BACKWARD_RULES: Record<string, BackwardRule> = {
   ...elementwiseRules,
@@ -115,6 +116,8 @@ export interface GradientModel {
   featureCount: number;
   /** Number of forward nodes that got a backward rule. */
   differentiatedNodes: number;
+  /** Set when the model only runs one image at a time (its graph fixes the batch size). */
+  maxBatch?: number;
 }
 
 function resolveInputShape(
@@ -162,7 +165,26 @@ export async function buildGradientModel(
   let work: WorkGraph = { nodes, initializers, input: pixelInput, opset: defaultOpset(source) };
   if (options.normalize) work = prependNormalization(work, options.normalize.mean, options.normalize.std);
 
-  const shapes = await probeShapes(work, inputShape);
+  // Graphs with the batch size baked in (e.g. Reshape to [1, -1]) fail the batch-2 probe, or fold the batch into
+  // the features: build those for batch 1 (FeatureGradient then runs one image at a time).
+  let maxBatch: number | undefined;
+  let shapes: Map<string, TensorInfo> | undefined;
+  try {
+    shapes = await probeShapes(work, inputShape);
+  } catch {
+    shapes = undefined;
+  }
+  const probed = shapes?.get(options.features);
+  if (!shapes || (probed && probed.shape[0] !== PROBE_BATCH)) {
+    try {
+      shapes = await probeShapes(work, inputShape, 1);
+    } catch (error) {
+      throw new FaultlineError(
+        `onnxruntime cannot run the model: ${(error as Error).message.split('\n')[0]}`,
+      );
+    }
+    maxBatch = 1;
+  }
   const featureInfo = shapes.get(options.features);
   if (!featureInfo)
     throw new FaultlineError(`model has no tensor named "${options.features}" to take features from`);
@@ -210,7 +232,7 @@ export async function buildGradientModel(
       ],
     },
   });
-  return { model, input: inputName, inputShape, featureCount, differentiatedNodes: differentiated };
+  return { model, input: inputName, inputShape, featureCount, differentiatedNodes: differentiated, maxBatch };
 }
 
 /** Emits the backward graph for all forward nodes on a path from the input to the features. */

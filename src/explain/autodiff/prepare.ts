@@ -72,6 +72,7 @@ export function prependNormalization(
 export async function probeShapes(
   graph: WorkGraph,
   inputShape: readonly number[],
+  batch = PROBE_BATCH,
 ): Promise<Map<string, TensorInfo>> {
   const outputs = new Set<string>();
   for (const n of graph.nodes) for (const o of n.output ?? []) if (o) outputs.add(o);
@@ -90,7 +91,7 @@ export async function probeShapes(
     },
   });
   const elem = graph.input.type?.tensorType?.elemType ?? DataType.FLOAT;
-  const shape = [PROBE_BATCH, ...inputShape.slice(1)];
+  const shape = [batch, ...inputShape.slice(1)];
   const count = shape.reduce((a, b) => a * b, 1);
   const data = elem === DataType.DOUBLE ? new Float64Array(count) : new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = Math.random();

@@ -26,6 +26,7 @@ interface CachedMeta {
   inputShape: number[];
   featureCount: number;
   differentiatedNodes: number;
+  maxBatch?: number;
 }
 
 function writeAtomic(file: string, data: Uint8Array | string): void {
@@ -79,6 +80,7 @@ export async function ensureGradientModel(
     inputShape: built.inputShape,
     featureCount: built.featureCount,
     differentiatedNodes: built.differentiatedNodes,
+    ...(built.maxBatch ? { maxBatch: built.maxBatch } : {}),
   };
   const encoded = encodeModel(built.model);
   let lastError: unknown;
@@ -112,6 +114,8 @@ export class FeatureGradient {
     /** [-1, C, H, W] */
     readonly inputShape: number[],
     readonly featureCount: number,
+    /** Largest batch one run takes (models with a fixed batch size); bigger inputs are split. */
+    readonly maxBatch = Infinity,
   ) {}
 
   static async open(modelPath: string, options: FeatureGradientOptions): Promise<FeatureGradient> {
@@ -120,7 +124,7 @@ export class FeatureGradient {
       graphOptimizationLevel: 'all',
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     });
-    return new FeatureGradient(session, file, meta.input, meta.inputShape, meta.featureCount);
+    return new FeatureGradient(session, file, meta.input, meta.inputShape, meta.featureCount, meta.maxBatch);
   }
 
   /** Values per image (C*H*W). */
@@ -130,6 +134,7 @@ export class FeatureGradient {
 
   async run(pixels: Float32Array, selector: Float32Array): Promise<GradientResult> {
     const batch = pixels.length / this.imageSize;
+    if (batch > this.maxBatch) return this.runInChunks(pixels, selector, batch);
     const out = await this.session.run({
       [this.input]: new ort.Tensor('float32', pixels, [batch, ...this.inputShape.slice(1)]),
       [GRADIENT_IO.selector]: new ort.Tensor('float32', selector, [batch, this.featureCount]),
@@ -138,6 +143,25 @@ export class FeatureGradient {
       features: out[GRADIENT_IO.features].data as Float32Array,
       gradient: out[GRADIENT_IO.inputGrad].data as Float32Array,
     };
+  }
+
+  private async runInChunks(
+    pixels: Float32Array,
+    selector: Float32Array,
+    batch: number,
+  ): Promise<GradientResult> {
+    const features = new Float32Array(batch * this.featureCount);
+    const gradient = new Float32Array(pixels.length);
+    for (let start = 0; start < batch; start += this.maxBatch) {
+      const end = Math.min(batch, start + this.maxBatch);
+      const part = await this.run(
+        pixels.slice(start * this.imageSize, end * this.imageSize),
+        selector.slice(start * this.featureCount, end * this.featureCount),
+      );
+      features.set(part.features, start * this.featureCount);
+      gradient.set(part.gradient, start * this.imageSize);
+    }
+    return { features, gradient };
   }
 
   async release(): Promise<void> {

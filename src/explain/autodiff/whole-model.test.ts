@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tinyModel } from './gradcheck.js';
+import { DataType, encodeModel, makeNode, makeTensor } from './proto.js';
 import { FeatureGradient } from './session.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/explain');
@@ -50,6 +52,31 @@ describe('whole ResNet-18-shaped model vs PyTorch autograd', () => {
     expect(existsSync(g.file)).toBe(true);
     expect(g.file.startsWith(cacheDir)).toBe(true);
     await g.release();
+  });
+});
+
+describe('a model with the batch size baked into its graph', () => {
+  it('is built for batch 1 and runs bigger batches one image at a time', async () => {
+    const model = tinyModel({
+      nodes: [
+        makeNode('Relu', ['x'], ['r'], 'relu'),
+        makeNode('Reshape', ['r', 'shape'], ['f'], 'reshape_fixed_batch'),
+      ],
+      initializers: [makeTensor('shape', DataType.INT64, [2], [1, -1])],
+      inputShape: [1, 2, 2, 2],
+      features: 'f',
+    });
+    const file = join(cacheDir, 'fixed-batch.onnx');
+    writeFileSync(file, encodeModel(model));
+    const g = await FeatureGradient.open(file, { features: 'f', inputShape: [1, 2, 2, 2], cacheDir });
+    expect(g.maxBatch).toBe(1);
+    const x = Float32Array.from({ length: 24 }, (_, i) => i - 11.5);
+    const selector = Float32Array.from({ length: 24 }, (_, i) => i % 5);
+    const out = await g.run(x, selector);
+    await g.release();
+    // relu gradient: selector where x > 0
+    expect(Array.from(out.gradient)).toEqual(Array.from(selector, (v, i) => (x[i] > 0 ? v : 0)));
+    expect(Array.from(out.features)).toEqual(Array.from(x, (v) => Math.max(0, v)));
   });
 });
 
