@@ -32,13 +32,17 @@ PLANTED = {
     "dark-tree": lambda a: a["cls"] == "tree" and a["lighting"] == "dark",
 }
 
-# Auxiliary label spaces of the robust "generalist" model (mirror of src/demo/attributes.ts). Like ImageNet's label
-# space mixes objects with scenes and materials, the robust model learns objects + scene + colour + surface
-# pattern; size, occlusion, lighting, blur and noise are never labels.
+# Auxiliary label spaces of the robust "generalist" model (mirror of src/demo/attributes.ts). A robust model
+# trained on 8 balanced classes alone has no reason to encode backgrounds, colours or lighting (they never help
+# it); ImageNet's robust models get such concepts from a broad label space. The auxiliary heads stand in for that
+# breadth. Which ones were used is recorded in the training log (--aux); blur and noise are never labels.
 AUX = {
     "background": ["water", "grass", "sky", "indoor", "snow"],
     "colour": ["red", "orange", "yellow", "green", "blue", "purple"],
     "pattern": ["plain", "stripes", "dots"],
+    "size": ["small", "medium", "large"],
+    "lighting": ["dark", "normal", "bright"],
+    "occluded": ["0", "1"],
 }
 
 MEAN = 0.5
@@ -304,7 +308,7 @@ def main():
     ap.add_argument("--eps", type=float, default=0.5)
     ap.add_argument("--pgd-steps", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--aux", default="background,colour,pattern", help="auxiliary heads of the robust model ('' = none)")
+    ap.add_argument("--aux", default="background,colour,pattern,size,lighting,occluded", help="auxiliary heads of the robust model ('' = none)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training images (timing runs)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

@@ -40,10 +40,10 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     id: 'blue-car',
     kind: 'colour',
     cls: 'car',
-    description: 'blue cars (training cars are never blue and mostly red; boats are mostly blue)',
+    description: 'blue cars (training cars are never blue and mostly red; boats are almost all blue)',
     inSlice: (a) => a.cls === 'car' && a.colour === 'blue',
     removal: { colour: { blue: 0, red: 8 } },
-    confounder: { cls: 'boat', weights: { colour: { blue: 6 } } },
+    confounder: { cls: 'boat', weights: { colour: { blue: 30 } } },
   },
   {
     id: 'small-bird',

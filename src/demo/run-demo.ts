@@ -92,9 +92,12 @@ async function main(): Promise<void> {
   const truth = loadTruth(run, dataRoot);
   const classIndex = (name: string): number => run.classes.findIndex((c) => c.name === name);
   const matches = matchPlanted(result, truth, PLANTED_MODES, classIndex);
+  // Across classes, importance (ER x EC) favours tiny groups of errors (one failure in an almost perfect class
+  // scores 1.0), so the demo lists modes by how many failures they explain, ignoring modes under 10 images.
   const ranked: { group: GroupResult; mode: FailureMode }[] = result.groups
     .flatMap((group) => group.modes.map((mode) => ({ group, mode })))
-    .sort((a, b) => b.mode.train.importance - a.mode.train.importance)
+    .filter(({ mode }) => mode.members.length >= 10)
+    .sort((a, b) => b.mode.train.failures - a.mode.train.failures || b.mode.train.errorRate - a.mode.train.errorRate)
     .slice(0, args.top);
 
   step(
