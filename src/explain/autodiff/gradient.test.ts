@@ -384,6 +384,21 @@ const cases: Case[] = [
     h: 2e-3,
   },
   {
+    name: 'Pad (constant) / ReduceSum / Neg / Dropout',
+    nodes: [
+      makeNode('Pad', ['x', 'pads', 'padValue'], ['p'], 'pad'),
+      makeNode('Neg', ['p'], ['n'], 'neg'),
+      makeNode('Dropout', ['n'], ['d'], 'dropout'),
+      makeNode('ReduceSum', ['d', 'ax'], ['s'], 'rsum', { keepdims: 0 }),
+      makeNode('Mul', ['s', 's'], ['sq'], 'square'),
+      flatten('sq'),
+    ],
+    inits: (t) => [ints('pads', [0, 0, 1, 2, 0, 1, 0, 1]), scalar('padValue', t, 0.5), ints('ax', [2])],
+    shape: [2, 3, 3, 2],
+    features: 'f',
+    type: D,
+  },
+  {
     name: '4-D feature map pooled to [N,D]',
     nodes: [makeNode('Conv', ['x', 'w'], ['y'], 'conv', { kernel_shape: [3, 3] })],
     inits: () => [w('w', [4, 2, 3, 3], 11)],
