@@ -23,8 +23,35 @@ async function parse<T>(res: Response): Promise<T> {
   return body as T;
 }
 
-export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
-  return parse<T>(await fetch(url, { headers }));
+/** GETs in flight, so two components (or a re-run effect) asking for the same URL share one request. */
+const inflight = new Map<string, Promise<unknown>>();
+/** Responses requested before React started (see prefetch), handed to the first component that asks. */
+const prefetched = new Map<string, Promise<unknown>>();
+
+export function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const key = `${url}\n${JSON.stringify(headers)}`;
+  const early = prefetched.get(key);
+  if (early) {
+    // Kept a moment after first use, so an effect that runs twice on mount shares it too.
+    window.setTimeout(() => prefetched.delete(key), 1000);
+    return early as Promise<T>;
+  }
+  let pending = inflight.get(key) as Promise<T> | undefined;
+  if (!pending) {
+    pending = fetch(url, { headers }).then((res) => parse<T>(res));
+    inflight.set(key, pending);
+    const forget = () => inflight.delete(key);
+    pending.then(forget, forget);
+  }
+  return pending;
+}
+
+/** Starts a GET before the app renders, so the first page's data loads while React boots. */
+export function prefetch(url: string): void {
+  const key = `${url}\n{}`;
+  const pending = fetch(url).then((res) => parse(res));
+  pending.catch(() => undefined);
+  prefetched.set(key, pending);
 }
 
 export async function postJson<T>(

@@ -14,6 +14,14 @@ const SORTS: { value: OverviewSort; label: string }[] = [
   { value: 'index', label: 'class index' },
 ];
 
+/** The overview API URL for the page's query string (main.tsx prefetches it for a first visit). */
+export function overviewUrl(search: URLSearchParams): string {
+  const page = Number(search.get('page') ?? '1') || 1;
+  const sort = search.get('sort') ?? 'error';
+  const q = search.get('q') ?? '';
+  return `/api/overview?${new URLSearchParams({ page: String(page), pageSize: '50', sort, q }).toString()}`;
+}
+
 export function Overview() {
   const { search } = useLocation();
   const page = Number(search.get('page') ?? '1') || 1;
@@ -33,8 +41,7 @@ export function Overview() {
     const timer = window.setTimeout(() => go({ q: typed, page: 1 }), 250);
     return () => window.clearTimeout(timer);
   });
-  const url = `/api/overview?${new URLSearchParams({ page: String(page), pageSize: '50', sort, q }).toString()}`;
-  const { data, error } = useFetch<OverviewResponse>(url);
+  const { data, error } = useFetch<OverviewResponse>(overviewUrl(search));
   return (
     <section>
       <h1>Overview</h1>
