@@ -8,6 +8,7 @@ import { register as registerStudy } from './study.js';
 import { register as registerDiscover } from './discover.js';
 import { register as registerExportMode } from './export-mode.js';
 import { register as registerVisualize } from './visualize.js';
+import { register as registerDatasets } from './datasets.js';
 
 /** One line per command module; each exports register(program). */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerDiscover(program);
   registerExportMode(program);
   registerVisualize(program);
+  registerDatasets(program);
 }

@@ -11,6 +11,8 @@ import type { FetchableModel } from '../../import/fetch-model.js';
 import { fetchModel } from '../../import/fetch-model.js';
 import { importCheckpoint, type ImportCheckpointResult } from '../../import/import-checkpoint.js';
 import { ARCH_NAMES, parseArch } from '../../import/resnet-arch.js';
+import { mobilenetV2Spec, writeSpecBeside } from '../../import/onnx-zoo-spec.js';
+import { FETCH_BASE_URL_ENV, fetchUrl } from '../../shared/fetch-source.js';
 
 /** Import a downloaded PyTorch ResNet checkpoint next to it as `<id>.onnx` + `<id>.json`. */
 function importResNet(id: string, arch: 'resnet50'): FetchableModel['postprocess'] {
@@ -27,6 +29,9 @@ function importResNet(id: string, arch: 'resnet50'): FetchableModel['postprocess
     return [result.onnxPath, result.specPath];
   };
 }
+
+const MOBILENETV2_URL =
+  'https://github.com/onnx/models/raw/main/validated/vision/classification/mobilenet/model/mobilenetv2-12-int8.onnx';
 
 /**
  * Models `faultline models fetch` knows. sha256/bytes are null where they could not be pinned when the entry was
@@ -45,7 +50,25 @@ export const FETCHABLE_MODELS: FetchableModel[] = [
     bytes: null,
     postprocess: importResNet('robust-resnet50-l2-eps3', 'resnet50'),
   },
+  {
+    id: 'mobilenetv2',
+    description:
+      'ONNX model zoo MobileNetV2 int8 (mobilenetv2-12-int8.onnx, ImageNet-1k classifier): the inspected ' +
+      'classifier of the Imagenette evaluation (docs/evaluation-imagenette.md; extract it with --preprocess resize)',
+    // The model zoo's Git LFS file; GitHub's raw link redirects to the LFS content.
+    url: MOBILENETV2_URL,
+    fileName: 'mobilenetv2-12-int8.onnx',
+    sha256: 'cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f',
+    bytes: 3655033,
+    postprocess: async ({ download }) => [
+      download.path,
+      writeSpecBeside(download.path, mobilenetV2Spec({ url: MOBILENETV2_URL, sha256: download.sha256 })),
+    ],
+  },
 ];
+
+/** Fetchable models that are classifiers to inspect (`extract --model`); the others are robust extractors. */
+const INSPECTED_MODELS = new Set(['mobilenetv2']);
 
 /** Default download directory: $FAULTLINE_MODELS_DIR, else the user's cache ($XDG_CACHE_HOME or ~/.cache). */
 export function defaultModelsDir(): string {
@@ -150,14 +173,18 @@ export function register(program: Command): void {
       'expected sha256 of the download (overrides or supplies the pinned one)',
       sha256Option,
     )
-    .option('--url <url>', 'download from this mirror instead of the official URL')
+    .option(
+      '--url <url>',
+      `download from this mirror instead of the official URL (or set $${FETCH_BASE_URL_ENV} to a base URL)`,
+    )
     .action(async (id: string, flags: Record<string, unknown>) => {
       const model = FETCHABLE_MODELS.find((m) => m.id === id);
       if (!model) throw invalidOption('<id>', `one of ${FETCHABLE_MODELS.map((m) => m.id).join(', ')}`, id);
+      const url = fetchUrl(model.url, model.fileName, { url: flags.url as string | undefined });
       const { download, files } = await fetchModel(model, {
         dir: (flags.dir as string | undefined) ?? defaultModelsDir(),
         sha256: flags.sha256 as string | undefined,
-        url: flags.url as string | undefined,
+        url: url === model.url ? undefined : url,
         onProgress: progressPrinter(`downloading ${model.fileName}`),
       });
       const how = download.cached ? 'already present' : download.resumedFrom > 0 ? 'resumed' : 'downloaded';
@@ -169,7 +196,9 @@ export function register(program: Command): void {
       }
       if (files.length === 0) throw new FaultlineError(`${model.id}: nothing was produced from the download`);
       const onnx = files.find((f) => f.endsWith('.onnx'));
-      if (onnx) process.stdout.write(`use it with: faultline extract --robust ${onnx} ...\n`);
+      for (const file of files) if (file !== download.path) process.stdout.write(`wrote ${file}\n`);
+      const role = INSPECTED_MODELS.has(model.id) ? '--model' : '--robust';
+      if (onnx) process.stdout.write(`use it with: faultline extract ${role} ${onnx} ...\n`);
     });
 
   models
