@@ -432,6 +432,45 @@ describe('autodiff gradient vs central finite differences', () => {
   }
 });
 
+describe('old-opset graphs are upgraded before differentiation', () => {
+  it('opset 7: BatchNormalization(spatial), Clip/Pad/Slice attributes, Dropout(ratio)', async () => {
+    const shape = [2, 2, 4, 4];
+    const model = tinyModel({
+      nodes: [
+        makeNode('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['bn'], 'bn', { spatial: 1 }),
+        makeNode('Clip', ['bn'], ['c'], 'clip', { min: { float: -0.5 }, max: { float: 0.8 } }),
+        makeNode('Pad', ['c'], ['p'], 'pad', { pads: [0, 0, 1, 0, 0, 0, 0, 2], value: { float: 0.25 } }),
+        makeNode('Dropout', ['p'], ['d'], 'dropout', { ratio: { float: 0.3 } }),
+        makeNode('Slice', ['d'], ['sl'], 'slice', { starts: [1, 0], ends: [4, 5], axes: [2, 3] }),
+        makeNode('Conv', ['sl', 'w'], ['y'], 'conv', { kernel_shape: [2, 2] }),
+      ],
+      initializers: [
+        makeTensor('s', F, [2], [1, 1]),
+        makeTensor('b', F, [2], [0, 0]),
+        makeTensor('m', F, [2], [0, 0]),
+        makeTensor('v', F, [2], [1, 1]),
+        w('w', [3, 2, 2, 2], 12),
+      ],
+      inputShape: shape,
+      features: 'y',
+      opset: 7,
+    });
+    const x = spaced(64, 13).map((v) => v + 0.013);
+    const { relativeError } = await gradCheck(model, x, shape, { features: 'y' }, 5e-3);
+    expect(relativeError).toBeLessThan(1e-3);
+  });
+
+  it('refuses graphs older than opset 7', async () => {
+    const model = tinyModel({
+      nodes: [makeNode('Relu', ['x'], ['y'], 'r')],
+      inputShape: [1, 2],
+      features: 'y',
+      opset: 6,
+    });
+    await expect(buildGradientModel(model, { features: 'y', inputShape: [1, 2] })).rejects.toThrow(/opset 6/);
+  });
+});
+
 describe('autodiff errors', () => {
   it('names the op type and node of an unsupported differentiable op', async () => {
     const model = tinyModel({

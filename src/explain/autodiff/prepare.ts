@@ -7,6 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { FaultlineError } from '../../shared/errors.js';
 import {
   DataType,
+  attr,
+  attrInt,
   attrInts,
   describeNode,
   encodeModel,
@@ -139,12 +141,16 @@ export function prune(graph: WorkGraph, targets: readonly string[]): WorkGraph {
 /** Ops whose meaning changed before opset 13 in ways this module does not convert. */
 const SEMANTICS_CHANGED_AT_13 = new Set(['Softmax', 'LogSoftmax', 'Hardmax']);
 
-/** Rewrites nodes of an opset-11/12 graph into their opset-17 forms (attributes that became inputs). */
+/**
+ * Rewrites nodes of an opset 7-16 graph into their opset-17 forms: attributes that became inputs (Unsqueeze,
+ * Squeeze, ReduceSum, Split at 13; Clip, Pad at 11; Slice at 10), BatchNormalization's old `spatial` flag, and
+ * inference Dropout as Identity.
+ */
 export function upgradeOpset(graph: WorkGraph, target = 17): WorkGraph {
   if (graph.opset >= target) return graph;
-  if (graph.opset < 11) {
+  if (graph.opset < 7) {
     throw new FaultlineError(
-      `model opset ${graph.opset} is too old for gradients (need 11 or newer); re-export the model`,
+      `model opset ${graph.opset} is too old for gradients (need 7 or newer); re-export the model`,
     );
   }
   const extra: TensorProto[] = [];
@@ -171,6 +177,57 @@ export function upgradeOpset(graph: WorkGraph, target = 17): WorkGraph {
         attribute: (node.attribute ?? []).filter((a) => a.name !== attrName),
       };
     };
+    const without = (...names: string[]) =>
+      (node.attribute ?? []).filter((a) => !names.includes(a.name ?? ''));
+    const floatConst = (value: number) => {
+      const name = `upgrade/float_${counter++}`;
+      extra.push(makeTensor(name, DataType.FLOAT, [], [value]));
+      return name;
+    };
+    const inputs = node.input ?? [];
+    if (op === 'Dropout') {
+      if ((node.output ?? []).length > 1 && (node.output ?? [])[1]) {
+        throw new FaultlineError(`${describeNode(node)}: a Dropout mask output is not supported`);
+      }
+      return {
+        ...node,
+        opType: 'Identity',
+        input: [inputs[0]],
+        output: [(node.output ?? [])[0]],
+        attribute: [],
+      };
+    }
+    if (op === 'BatchNormalization' && graph.opset < 9) {
+      if (attrInt(node, 'spatial', 1) !== 1)
+        throw new FaultlineError(`${describeNode(node)}: spatial=0 is not supported`);
+      return { ...node, attribute: without('spatial', 'is_test') };
+    }
+    if (op === 'Clip' && graph.opset < 11) {
+      const lo = attr(node, 'min');
+      const hi = attr(node, 'max');
+      return {
+        ...node,
+        input: [inputs[0], lo ? floatConst(lo.f ?? 0) : '', hi ? floatConst(hi.f ?? 0) : ''],
+        attribute: without('min', 'max'),
+      };
+    }
+    if (op === 'Pad' && graph.opset < 11) {
+      const pads = attrInts(node, 'pads') ?? [];
+      const value = attr(node, 'value');
+      return {
+        ...node,
+        input: [inputs[0], ints(pads), floatConst(value?.f ?? 0)],
+        attribute: without('pads', 'value'),
+      };
+    }
+    if (op === 'Slice' && graph.opset < 10) {
+      const starts = attrInts(node, 'starts') ?? [];
+      const ends = attrInts(node, 'ends') ?? [];
+      const axes = attrInts(node, 'axes') ?? starts.map((_, i) => i);
+      return { ...node, input: [inputs[0], ints(starts), ints(ends), ints(axes)], attribute: [] };
+    }
+    if (op === 'Upsample')
+      throw new FaultlineError(`${describeNode(node)}: Upsample (opset < 10) is not supported`);
     if (op === 'Unsqueeze' || op === 'Squeeze' || op === 'ReduceSum') return moveToInput('axes');
     if (op === 'Split') {
       const values = attrInts(node, 'split');

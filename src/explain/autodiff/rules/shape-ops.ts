@@ -55,6 +55,36 @@ const pad: BackwardRule = (node, [g], ctx) => {
   return [b.op('Slice', [g, b.int64s(begins), b.int64s(ends), b.int64s(axes)])];
 };
 
+/** Slice with constant starts/ends/axes and step 1: the gradient is zero-padded back to the input's shape. */
+const slice: BackwardRule = (node, [g], ctx) => {
+  if (!g) return [];
+  const [x, startsName, endsName, axesName, stepsName] = node.input ?? [];
+  const shape = ctx.shape(x);
+  const rank = shape.length;
+  const starts = constantValues(ctx, startsName);
+  const ends = constantValues(ctx, endsName);
+  const axes = axesName ? constantValues(ctx, axesName) : undefined;
+  const steps = stepsName ? constantValues(ctx, stepsName) : undefined;
+  if (!starts || !ends || (axesName && !axes) || (stepsName && !steps)) {
+    throw unsupported(node, 'starts, ends, axes and steps must be constants');
+  }
+  if (steps && [...steps.values].some((v) => v !== 1))
+    throw unsupported(node, 'Slice with steps other than 1');
+  const pads = new Array<number>(2 * rank).fill(0);
+  starts.values.forEach((raw, i) => {
+    let axis = axes ? axes.values[i] : i;
+    if (axis < 0) axis += rank;
+    const size = shape[axis];
+    const clampIndex = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v));
+    const begin = clampIndex(raw);
+    const end = Math.max(begin, clampIndex(ends.values[i]));
+    if (axis === 0 && (begin !== 0 || end !== size)) throw unsupported(node, 'slicing the batch axis');
+    pads[axis] = begin;
+    pads[rank + axis] = size - end;
+  });
+  return [ctx.b.op('Pad', [g, ctx.b.int64s(pads)])];
+};
+
 export const shapeRules: Record<string, BackwardRule> = {
   Flatten: reshapeBack,
   Reshape: reshapeBack,
@@ -63,4 +93,5 @@ export const shapeRules: Record<string, BackwardRule> = {
   Transpose: transpose,
   Concat: concat,
   Pad: pad,
+  Slice: slice,
 };
