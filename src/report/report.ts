@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { getFeatureNames } from '../study/index.js';
 import { StudyService } from '../server/study-adapter.js';
+import { FeatureNameCache } from '../server/feature-name-cache.js';
 import { loadExplorerData } from '../server/explorer-data.js';
 import { resolveInsideRoots } from '../server/safe-path.js';
 import { thumbnail } from '../server/thumbnail.js';
@@ -62,7 +63,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
       .filter((n) => n.featureSet === featureSet)
       .map((n) => [n.featureIndex, n.name]),
   );
-  const study = StudyService.open(data);
+  const study = StudyService.open(data, new FeatureNameCache(options.runDir, featureSet));
   const out = options.outDir;
   for (const sub of ['classes', 'modes', 'features', 'images', 'visuals', 'csv'])
     mkdirSync(join(out, sub), { recursive: true });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSyntheticRun, type SyntheticRun } from '../../test/e2e/synthetic-run.js';
+import { openDatabase } from '../store/database.js';
 import { createApp } from './app.js';
 import { createExplorer, hostsFor, type Explorer } from './serve.js';
 import type {
@@ -133,6 +134,21 @@ describe('explorer API', () => {
       `/api/images/by-id?id=${encodeURIComponent(run.samples[row].id)}`,
     );
     expect(byId.status).toBe(200);
+  });
+});
+
+describe('explorer without a study', () => {
+  it('serves a run whose database holds no study, and says the study is missing', async () => {
+    openDatabase(run.runDir, { create: true }).close();
+    const bare = await createExplorer({ runDir: run.runDir, webRoot: null });
+    try {
+      expect((await bare.app.request('/api/classes/0')).status).toBe(200);
+      const res = await bare.app.request(`/api/study/task/${'a'.repeat(43)}`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: string }).error).toContain('no study');
+    } finally {
+      bare.close();
+    }
   });
 });
 

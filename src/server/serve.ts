@@ -10,7 +10,7 @@ import type { Hono } from 'hono';
 import { createApp, DEFAULT_BODY_LIMIT } from './app.js';
 import type { ExplorerContext } from './context.js';
 import { loadExplorerData } from './explorer-data.js';
-import { noNames } from './views.js';
+import { FeatureNameCache } from './feature-name-cache.js';
 import { StudyService } from './study-adapter.js';
 import { rediscoverGroup } from './rediscover.js';
 
@@ -47,10 +47,11 @@ export interface Explorer {
 /** Loads the run and builds the app without binding a port (what tests and the server both use). */
 export async function createExplorer(options: ServeOptions): Promise<Explorer> {
   const data = loadExplorerData(options.runDir);
-  const study = StudyService.open(data);
+  const names = new FeatureNameCache(options.runDir, data.discovery?.options.featureSet ?? 'robust');
+  const study = StudyService.open(data, names);
   const ctx: ExplorerContext = {
     data,
-    namer: study ? study.namer() : noNames,
+    namer: names.namer(),
     rediscover: data.discovery
       ? (classIndex, settings) => rediscoverGroup(data, classIndex, settings)
       : undefined,

@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs';
 import {
   Study,
+  StudyError,
   databasePath,
-  getFeatureNames,
   type AnswerRecord,
-  type FeatureNames,
   type PairResult,
   type StudyResults,
   type SubmitResult,
@@ -16,7 +15,7 @@ import {
 import type { StudyTaskResponse } from './api-types.js';
 import type { ExplorerData } from './explorer-data.js';
 import { visualSetsForFeature } from './visuals.js';
-import type { FeatureNamer } from './views.js';
+import type { FeatureNameCache } from './feature-name-cache.js';
 
 export interface AnswerBody {
   taskId: number;
@@ -25,27 +24,28 @@ export interface AnswerBody {
   reasons: string;
 }
 
-/** Accepted names are re-read at most this often (names accepted through this server refresh at once). */
-const NAMES_TTL_MS = 5000;
 const EXAMPLES_PER_TASK = 6;
 
 export class StudyService {
-  private names: FeatureNames;
-  private namesReadAt = Date.now();
   private readonly featureSet: string;
 
   constructor(
     private readonly study: Study,
     private readonly data: ExplorerData,
+    private readonly names: FeatureNameCache,
   ) {
     this.featureSet = data.discovery?.options.featureSet ?? study.info.featureSet;
-    this.names = getFeatureNames(data.run.dir);
   }
 
-  /** Opens the run's study, or returns null when the run has none. */
-  static open(data: ExplorerData): StudyService | null {
+  /** Opens the run's study, or returns null when the run has none (no database, or a database without a study). */
+  static open(data: ExplorerData, names: FeatureNameCache): StudyService | null {
     if (!existsSync(databasePath(data.run.dir))) return null;
-    return new StudyService(Study.open(data.run.dir), data);
+    try {
+      return new StudyService(Study.open(data.run.dir), data, names);
+    } catch (error) {
+      if (error instanceof StudyError && error.code === 'not-found') return null;
+      throw error;
+    }
   }
 
   task(token: string): StudyTaskResponse {
@@ -78,7 +78,7 @@ export class StudyService {
   acceptName(adminToken: string, feature: number, name: string): { feature: number; name: string } {
     this.study.requireAdmin(adminToken);
     const stored = this.study.acceptName(this.featureSet, feature, name);
-    this.refreshNames(true);
+    this.names.refresh();
     return { feature, name: stored };
   }
 
@@ -88,21 +88,8 @@ export class StudyService {
       .pairs;
   }
 
-  namer(): FeatureNamer {
-    return (_classIndex, feature) => {
-      this.refreshNames(false);
-      return this.names.get(feature, this.featureSet) ?? null;
-    };
-  }
-
   close(): void {
     this.study.close();
-  }
-
-  private refreshNames(force: boolean): void {
-    if (!force && Date.now() - this.namesReadAt < NAMES_TTL_MS) return;
-    this.names = getFeatureNames(this.data.run.dir);
-    this.namesReadAt = Date.now();
   }
 
   /** Samples labelled with the class, correctly predicted ones first: what the class ordinarily looks like. */

@@ -22,8 +22,6 @@ import { ruleInWords } from './rule-words.js';
 /** Accepted name of a feature as seen from one class (null when none was accepted). */
 export type FeatureNamer = (classIndex: number, feature: number) => string | null;
 
-export const noNames: FeatureNamer = () => null;
-
 export interface Page {
   page: number;
   pageSize: number;
