@@ -37,7 +37,9 @@ const robustModel = resolve(flag('--robust', 'models/imagenette-robust-resnet18.
 const standardModel = resolve(flag('--standard', 'models/imagenette-standard-resnet18.onnx'));
 const HELD_OUT_FRACTION = 0.25;
 
-for (const f of [imagenette, mobilenet, robustModel, standardModel]) {
+// --stage extract: only the (long, resumable) extraction, e.g. while the baseline network is still training.
+const extractOnly = flag('--stage', 'all') === 'extract';
+for (const f of [imagenette, mobilenet, robustModel, ...(extractOnly ? [] : [standardModel])]) {
   if (!existsSync(f)) throw new Error(`missing ${f}`);
 }
 mkdirSync(runDir, { recursive: true });
@@ -88,6 +90,10 @@ const summary = await extractRun(
   },
   terminalProgress('extract'),
 );
+if (extractOnly) {
+  console.log(`extracted ${summary.samples} samples into ${data}`);
+  process.exit(0);
+}
 let run = loadRun(data);
 if (!run.manifest.features.standard) {
   await addFeatureSet(
