@@ -10,9 +10,10 @@
  * other photos (ImageNet-train photos that pretrained models have seen); trees are fitted on the rest.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import sharp from 'sharp';
 import { extractRun } from '../src/extract/extract.js';
 import { addFeatureSet } from '../src/extract/add-features.js';
 import { loadRun, type Run } from '../src/run/load.js';
@@ -235,13 +236,16 @@ for (const { g, m } of modes) {
     k: 5,
     steps,
   });
-  const target = join(figures, `${g.className}-feature-${feature}.png`);
-  copyFileSync(join(run.dir, 'visuals', record.group.key, `feature-${feature}`, record.sheet), target);
+  // Contact sheets go into the docs as JPEG: a tenth of the PNG's size, and the doc is for reading.
+  const target = join(figures, `${g.className}-feature-${feature}.jpg`);
+  await sharp(join(run.dir, 'visuals', record.group.key, `feature-${feature}`, record.sheet))
+    .jpeg({ quality: 80 })
+    .toFile(target);
   const before = mean(record.images.map((i) => i.attack.before));
   const after = mean(record.images.map((i) => i.attack.after));
   lines.push(
     `- ${m.rule} — ER ${pct(m.train.errorRate)} fit / ${pct(m.heldOut?.errorRate)} held-out: ` +
-      `![${g.className} feature ${feature}](evaluation-imagenette/${g.className}-feature-${feature}.png) ` +
+      `![${g.className} feature ${feature}](evaluation-imagenette/${g.className}-feature-${feature}.jpg) ` +
       `(feature value ${before.toFixed(2)} -> ${after.toFixed(2)} after ${steps} attack steps)`,
   );
 }
@@ -268,12 +272,14 @@ if (modes.length > 0) {
     steps,
     outRoot: join(runDir, 'visuals-standard'),
   });
-  const target = join(figures, `standard-${g.className}-feature-${feature}.png`);
-  copyFileSync(join(runDir, 'visuals-standard', rec.group.key, `feature-${feature}`, rec.sheet), target);
+  const target = join(figures, `standard-${g.className}-feature-${feature}.jpg`);
+  await sharp(join(runDir, 'visuals-standard', rec.group.key, `feature-${feature}`, rec.sheet))
+    .jpeg({ quality: 80 })
+    .toFile(target);
   lines.push('');
   lines.push(
     `Side by side, the same top images attacked through the non-robust network (feature ${feature} of that network): ` +
-      `![non-robust attacks](evaluation-imagenette/standard-${g.className}-feature-${feature}.png)`,
+      `![non-robust attacks](evaluation-imagenette/standard-${g.className}-feature-${feature}.jpg)`,
   );
 }
 
