@@ -81,18 +81,28 @@ export async function loadImageRgb(input: string | Buffer, spec: PreprocessSpec)
 export function toInputTensor(images: readonly Pick<RgbImage, 'data'>[], spec: PreprocessSpec): Float32Array {
   const plane = spec.width * spec.height;
   const out = new Float32Array(images.length * 3 * plane);
-  const scale = [1 / (255 * spec.std[0]), 1 / (255 * spec.std[1]), 1 / (255 * spec.std[2])];
-  const shift = [spec.mean[0] / spec.std[0], spec.mean[1] / spec.std[1], spec.mean[2] / spec.std[2]];
+  // One lookup table per channel (256 entries, computed in float64 exactly as the direct formula) and a single
+  // sequential pass over the HWC bytes: this loop runs for every image and competes with inference for the CPU.
+  const luts = [0, 1, 2].map((c) => {
+    const lut = new Float64Array(256);
+    const scale = 1 / (255 * spec.std[c]);
+    const shift = spec.mean[c] / spec.std[c];
+    for (let v = 0; v < 256; v++) lut[v] = v * scale - shift;
+    return lut;
+  });
+  const [lr, lg, lb] = luts;
   images.forEach((img, n) => {
     if (img.data.length !== plane * 3) {
       throw new RangeError(`image ${n} has ${img.data.length} bytes, expected ${plane * 3}`);
     }
-    const base = n * 3 * plane;
-    for (let c = 0; c < 3; c++) {
-      const dst = base + c * plane;
-      const s = scale[c];
-      const t = shift[c];
-      for (let p = 0; p < plane; p++) out[dst + p] = img.data[p * 3 + c] * s - t;
+    const data = img.data;
+    const r = n * 3 * plane;
+    const g = r + plane;
+    const b = g + plane;
+    for (let p = 0, q = 0; p < plane; p++, q += 3) {
+      out[r + p] = lr[data[q]];
+      out[g + p] = lg[data[q + 1]];
+      out[b + p] = lb[data[q + 2]];
     }
   });
   return out;
