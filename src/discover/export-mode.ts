@@ -3,41 +3,19 @@
  * selects (fitted and held-out), with its label, prediction, failure flag and the values of the features its
  * rule tests.
  */
-import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Run } from '../run/load.js';
-import { RUN_FILES } from '../run/format.js';
-import { readJson } from '../run/tables.js';
 import { FaultlineError } from '../shared/errors.js';
-import { DISCOVERY_FORMAT, type DiscoveryResult, type FailureMode, type GroupResult } from './schema.js';
+import type { DiscoveryResult, FailureMode, GroupResult } from './schema.js';
+import { findMode } from './discovery-file.js';
+
+export { findMode, readDiscovery } from './discovery-file.js';
 
 export interface ModeMemberTable {
   mode: FailureMode;
   group: GroupResult;
   /** Header first. */
   rows: (string | number)[][];
-}
-
-export function readDiscovery(run: Run): DiscoveryResult {
-  const file = join(run.dir, RUN_FILES.discovery);
-  const result = readJson<DiscoveryResult>(file);
-  if (result.format !== DISCOVERY_FORMAT) {
-    throw new FaultlineError(
-      `${file}: format "${result.format}" is not ${DISCOVERY_FORMAT}; rerun faultline discover`,
-    );
-  }
-  return result;
-}
-
-export function findMode(result: DiscoveryResult, modeId: string): { group: GroupResult; mode: FailureMode } {
-  for (const group of result.groups) {
-    const mode = group.modes.find((m) => m.id === modeId);
-    if (mode) return { group, mode };
-  }
-  const some = result.groups.flatMap((g) => g.modes.slice(0, 1).map((m) => m.id)).slice(0, 5);
-  throw new FaultlineError(`no failure mode "${modeId}" in discovery.json`, {
-    hint: some.length > 0 ? `mode ids look like ${some.join(', ')}` : 'discovery found no failure modes',
-  });
 }
 
 /**

@@ -6,18 +6,13 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DISCOVERY_FORMAT,
-  type DiscoveryResult,
-  type FailureMode,
-  type GroupBy,
-  type GroupResult,
-} from '../discover/schema.js';
+import type { GroupBy } from '../discover/schema.js';
 import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.js';
 import { loadModel, runBatch, type LoadedModel } from '../inference/model.js';
 import { RUN_FILES, type PreprocessSpec } from '../run/format.js';
 import type { Run } from '../run/load.js';
-import { readJson, writeJson } from '../run/tables.js';
+import { writeJson } from '../run/tables.js';
+import { findMode, readDiscoveryFile } from '../discover/discovery-file.js';
 import { FaultlineError } from '../shared/errors.js';
 import { ATTACK_DEFAULTS, attackFeature } from './attack.js';
 import { FeatureGradient } from './autodiff/session.js';
@@ -138,27 +133,6 @@ export function fromPixels(pixels: Float32Array, count: number, width: number, h
 const fmt = (v: number) =>
   Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
 
-function readDiscoveryFile(file: string): DiscoveryResult {
-  const result = readJson<DiscoveryResult>(file);
-  if (result.format !== DISCOVERY_FORMAT) {
-    throw new FaultlineError(
-      `${file}: format "${result.format}" is not ${DISCOVERY_FORMAT}; rerun faultline discover`,
-    );
-  }
-  return result;
-}
-
-function findModeIn(result: DiscoveryResult, modeId: string): { group: GroupResult; mode: FailureMode } {
-  for (const group of result.groups) {
-    const mode = group.modes.find((m) => m.id === modeId);
-    if (mode) return { group, mode };
-  }
-  const some = result.groups.flatMap((g) => g.modes.slice(0, 1).map((m) => m.id)).slice(0, 5);
-  throw new FaultlineError(`no failure mode "${modeId}" in discovery.json`, {
-    hint: some.length > 0 ? `mode ids look like ${some.join(', ')}` : 'discovery found no failure modes',
-  });
-}
-
 /** Visualises features of one group (or of a failure mode's path); returns one record per feature. */
 export async function visualize(run: Run, options: VisualizeOptions): Promise<VisualRecord[]> {
   const k = options.k ?? 5;
@@ -175,7 +149,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
   if (options.mode) {
     if (!discovery)
       throw new FaultlineError(`${discoveryFile} not found: run faultline discover before --mode`);
-    const found = findModeIn(discovery, options.mode);
+    const found = findMode(discovery, options.mode);
     predictionSet = discovery.options.predictionSet;
     group = resolveGroup(run, found.group.key, discovery.options.groupBy, predictionSet);
     if (features.length === 0) features = [...new Set(found.mode.conditions.map((c) => c.feature))];

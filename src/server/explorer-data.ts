@@ -6,14 +6,8 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadRun, type Run } from '../run/load.js';
 import { RUN_FILES } from '../run/format.js';
-import { readJson } from '../run/tables.js';
-import { fileError } from '../shared/errors.js';
-import {
-  DISCOVERY_FORMAT,
-  type DiscoveryResult,
-  type FailureMode,
-  type GroupResult,
-} from '../discover/schema.js';
+import { readDiscoveryFile } from '../discover/discovery-file.js';
+import { type DiscoveryResult, type FailureMode, type GroupResult } from '../discover/schema.js';
 import { accuracy, computeClassStats, type ClassStats } from './class-stats.js';
 import { realRoots } from './safe-path.js';
 
@@ -42,13 +36,7 @@ export function loadExplorerData(runDir: string): ExplorerData {
   const discoveryFile = join(runDir, RUN_FILES.discovery);
   let discovery: DiscoveryResult | null = null;
   if (existsSync(discoveryFile)) {
-    discovery = readJson<DiscoveryResult>(discoveryFile);
-    if (discovery.format !== DISCOVERY_FORMAT) {
-      throw fileError(
-        discoveryFile,
-        `unsupported format "${discovery.format}" (expected ${DISCOVERY_FORMAT})`,
-      );
-    }
+    discovery = readDiscoveryFile(discoveryFile);
   }
   const predictionSet = discovery?.options.predictionSet ?? 'inspected';
   const labels = Int32Array.from(run.samples, (s) => s.label);

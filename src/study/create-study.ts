@@ -1,8 +1,7 @@
 /** `faultline study create`: tasks from discovery.json, annotator links and one admin link. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DiscoveryResult } from '../discover/schema.js';
-import { DISCOVERY_FORMAT } from '../discover/schema.js';
+import { readDiscoveryFile } from '../discover/discovery-file.js';
 import { RUN_FILES } from '../run/format.js';
 import { FaultlineError, fileError } from '../shared/errors.js';
 import { databasePath, openDatabase } from '../store/database.js';
@@ -55,7 +54,7 @@ export function createStudy(runDir: string, options: CreateStudyOptions): Create
       `${discoveryFile}: not found; run \`faultline discover\` before creating a study`,
     );
   }
-  const discovery = readDiscovery(discoveryFile);
+  const discovery = readDiscoveryFile(discoveryFile);
   const classes = runClassLabels(runDir);
   const wnids = new Map([...classes].flatMap(([i, c]) => (c.wnid ? [[i, c.wnid] as const] : [])));
   const featureSet = opts.featureSet ?? discovery.options.featureSet;
@@ -122,17 +121,4 @@ export function createStudy(runDir: string, options: CreateStudyOptions): Create
   } finally {
     db.close();
   }
-}
-
-function readDiscovery(file: string): DiscoveryResult {
-  let data: DiscoveryResult;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8')) as DiscoveryResult;
-  } catch (error) {
-    throw fileError(file, `is not valid JSON (${(error as Error).message})`);
-  }
-  if (data.format !== DISCOVERY_FORMAT) {
-    throw fileError(file, `unsupported format ${JSON.stringify(data.format)} (expected ${DISCOVERY_FORMAT})`);
-  }
-  return data;
 }
