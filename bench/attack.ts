@@ -7,30 +7,20 @@
  *   npm run bench:attack -- [--steps 100] [--batch 5] [--threads N] [--torch-steps 5]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildResnet50 } from './resnet50.js';
+import { BENCH_CACHE, cachedResnet50, numberFlag } from './resnet50.js';
 import { attackFeature } from '../src/explain/attack.js';
 import { FeatureGradient } from '../src/explain/autodiff/session.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const steps = arg('--steps', 100);
-const batch = arg('--batch', 5);
-const threads = arg('--threads', availableParallelism());
-const torchSteps = arg('--torch-steps', 5);
+const steps = numberFlag('--steps', 100);
+const batch = numberFlag('--batch', 5);
+const threads = numberFlag('--threads', availableParallelism());
+const torchSteps = numberFlag('--torch-steps', 5);
 
-const cache = join(tmpdir(), 'faultline-bench');
-mkdirSync(cache, { recursive: true });
-const modelFile = join(cache, 'resnet50-random.onnx');
-if (!existsSync(modelFile)) {
-  console.log('building ResNet-50-shaped model (random weights) ...');
-  writeFileSync(modelFile, buildResnet50());
-}
+const cache = BENCH_CACHE;
+const modelFile = cachedResnet50();
 
 let t = performance.now();
 const gradient = await FeatureGradient.open(modelFile, { features: 'features', cacheDir: cache, threads });

@@ -7,29 +7,17 @@
  *   npm run bench:extract -- [--images 160] [--batch 8]
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { buildResnet50 } from './resnet50.js';
+import { BENCH_CACHE, cachedResnet50, numberFlag } from './resnet50.js';
 import { loadModel, runBatch } from '../src/inference/model.js';
 import { loadImageRgb, toInputTensor } from '../src/image/preprocess.js';
 import { extractRun } from '../src/extract/extract.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const images = arg('--images', 160);
-const batch = arg('--batch', 8);
-const cache = join(tmpdir(), 'faultline-bench');
-mkdirSync(cache, { recursive: true });
-
-const modelFile = join(cache, 'resnet50-random.onnx');
-if (!existsSync(modelFile)) {
-  console.log('building ResNet-50-shaped model (random weights) ...');
-  writeFileSync(modelFile, buildResnet50());
-}
+const images = numberFlag('--images', 160);
+const batch = numberFlag('--batch', 8);
+const cache = BENCH_CACHE;
+const modelFile = cachedResnet50();
 
 // JPEGs: real photos from ../shared when present (500x375-ish ImageNet sizes vary), else generated ones.
 const data = join(cache, `jpegs-${images}`);

@@ -3,6 +3,9 @@
  * graphs are), built with onnx-proto for throughput benchmarks: same layer shapes and FLOPs as torchvision's.
  * Outputs: logits [N,1000], features [N,2048], feature_map [N,2048,7,7].
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -118,4 +121,25 @@ export function buildResnet50(seed = 1): Uint8Array {
       output: [vi('logits', ['N', 1000]), vi('features', ['N', 2048]), vi('feature_map', ['N', 2048, 7, 7])],
     },
   }).finish();
+}
+
+/** Cache directory shared by the benchmarks (outside the repo). */
+export const BENCH_CACHE = join(tmpdir(), 'faultline-bench');
+
+/** The ResNet-50-shaped model file, built once and reused by every benchmark. */
+export function cachedResnet50(): string {
+  mkdirSync(BENCH_CACHE, { recursive: true });
+  const file = join(BENCH_CACHE, 'resnet50-random.onnx');
+  if (!existsSync(file)) {
+    console.log('building ResNet-50-shaped model (random weights) ...');
+    writeFileSync(file, buildResnet50());
+  }
+  return file;
+}
+
+/** `--name <number>` from the command line, or the fallback. */
+export function numberFlag(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
 }
