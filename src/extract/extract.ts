@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { ClassInfo, Dataset, Prediction, Sample, SkippedSample } from '../shared/types.js';
-import { FaultlineError, fileError } from '../shared/errors.js';
+import { FaultlineError } from '../shared/errors.js';
 import { FAULTLINE_VERSION } from '../shared/version.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import {
@@ -623,5 +623,4 @@ function compactRows(source: string, target: string, kept: number[], cols: numbe
     writer.close();
   }
   renameSync(tmp, target);
-  if (!existsSync(target)) throw fileError(target, 'could not write the feature matrix');
 }
