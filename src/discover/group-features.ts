@@ -27,37 +27,32 @@ export interface GroupFeatures {
   matrix: Float32Array;
 }
 
+/** One reusable read buffer per thread (this module is loaded once per worker). */
+let rowBuffer = new Float32Array(0);
+
 export function loadGroupFeatures(reader: NpyMatrixReader, req: GroupFeatureRequest): GroupFeatures {
   const { rows } = req;
   const cols = reader.cols;
-  const all = reader.readRowSet(rows);
-  for (let t = 0; t < rows.length; t++) {
-    const o = t * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = all[o + j];
-      if (v - v !== 0) {
-        throw fileError(reader.file, `row ${rows[t]}, feature ${j}: value ${v} is not finite`);
-      }
-    }
-  }
+  if (rowBuffer.length < rows.length * cols) rowBuffer = new Float32Array(rows.length * cols);
+  const all = reader.readRowSet(rows, rowBuffer);
+  assertFinite(all, cols, (t, j, v) =>
+    fileError(reader.file, `row ${rows[t]}, feature ${j}: value ${v} is not finite`),
+  );
   let fitCount = 0;
   for (let t = 0; t < rows.length; t++) fitCount += req.fit[t];
-  let fitMatrix = all;
+  const fitRows = new Int32Array(fitCount);
   const fitFailed = new Uint8Array(fitCount);
-  if (fitCount === rows.length) fitFailed.set(req.failed);
-  else {
-    fitMatrix = new Float32Array(fitCount * cols);
-    let o = 0;
-    for (let t = 0; t < rows.length; t++) {
-      if (!req.fit[t]) continue;
-      fitMatrix.set(all.subarray(t * cols, (t + 1) * cols), o * cols);
-      fitFailed[o++] = req.failed[t];
-    }
+  let o = 0;
+  for (let t = 0; t < rows.length; t++) {
+    if (!req.fit[t]) continue;
+    fitRows[o] = t;
+    fitFailed[o++] = req.failed[t];
   }
-  const selected = rankFeatures(fitMatrix, fitCount, cols, fitFailed, {
+  const selected = rankFeatures(all, rows.length, cols, fitFailed, {
     ranking: req.ranking,
     topK: req.topK,
     noise: req.noise,
+    rowSubset: fitRows,
   });
   const matrix = selectColumns(
     all,
@@ -66,4 +61,22 @@ export function loadGroupFeatures(reader: NpyMatrixReader, req: GroupFeatureRequ
     selected.map((s) => s.feature),
   );
   return { selected, matrix };
+}
+
+/**
+ * Throws the error built for the first non-finite value. The scan multiplies by zero (NaN for NaN and +-Infinity)
+ * and sums, one branch-free pass; the slow search runs only when the sum says something is wrong.
+ */
+function assertFinite(
+  values: Float32Array,
+  cols: number,
+  error: (row: number, col: number, value: number) => Error,
+): void {
+  let probe = 0;
+  for (let i = 0; i < values.length; i++) probe += values[i] * 0;
+  if (probe === 0) return;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v - v !== 0) throw error(Math.floor(i / cols), i % cols, v);
+  }
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digamma } from './digamma.js';
-import { mutualInfoClassif } from './mutual-information.js';
+import { mutualInfoClassif, nextTowardZero } from './mutual-information.js';
 import { NumpyRandomState } from './numpy-random.js';
 
 interface MiCase {
@@ -102,5 +102,63 @@ describe('mutualInfoClassif noise kinds', () => {
     expect(jitter).toBeGreaterThan(0.05);
     expect(none).toBeLessThan(sk);
     expect(mutualInfoClassif(X, rows, 1, y, { noise: { kind: 'jitter', seed: 0 } })[0]).toBe(jitter);
+  });
+});
+
+describe('nextTowardZero', () => {
+  /** The definition: the bit pattern one below (little-endian doubles). */
+  function bitwise(r: number): number {
+    if (r <= 0) return r;
+    const f = new Float64Array([r]);
+    const u = new BigUint64Array(f.buffer);
+    u[0] -= 1n;
+    return f[0];
+  }
+  it('equals stepping the bit pattern down, at powers of two, subnormals and random magnitudes', () => {
+    const cases = [
+      0,
+      1,
+      2,
+      0.5,
+      3,
+      2 ** -1021,
+      2 ** -1022,
+      2 ** -1074,
+      5e-324 * 7,
+      2 ** 1023,
+      Number.MAX_VALUE,
+    ];
+    const random = new NumpyRandomState(3).standardNormals(20000);
+    for (let i = 0; i < random.length; i += 2) {
+      cases.push(Math.abs(random[i]) * 2 ** Math.min(1020, Math.round(random[i + 1] * 300)));
+      cases.push(2 ** Math.min(1023, Math.round(random[i + 1] * 340)));
+    }
+    for (const r of cases) expect(nextTowardZero(r)).toBe(bitwise(r));
+  });
+});
+
+describe('mutualInfoClassif with rowSubset', () => {
+  it('equals the estimate on the listed rows copied out, for every noise kind', () => {
+    const random = new NumpyRandomState(11).standardNormals(300 * 5);
+    const X = Float32Array.from(random, (v) => Math.round(v * 40) / 40); // coarse: ties on purpose
+    const subset = Int32Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 !== 1);
+    const y = Array.from(subset, (i) => (X[i * 5] > 0.5 || i % 17 === 0 ? 1 : 0));
+    const copied = new Float32Array(subset.length * 5);
+    subset.forEach((r, t) => copied.set(X.subarray(r * 5, r * 5 + 5), t * 5));
+    for (const noise of [
+      { kind: 'none' },
+      { kind: 'jitter', seed: 2 },
+      { kind: 'sklearn', seed: 0 },
+    ] as const) {
+      const direct = mutualInfoClassif(copied, subset.length, 5, y, { noise });
+      const viaSubset = mutualInfoClassif(X, 300, 5, y, { noise, rowSubset: subset });
+      expect(Array.from(viaSubset)).toEqual(Array.from(direct));
+      expect(direct[0]).toBeGreaterThan(0.1);
+    }
+  });
+  it('rejects rows outside the matrix', () => {
+    expect(() => mutualInfoClassif(new Float32Array(6), 3, 2, [0, 1], { rowSubset: [0, 3] })).toThrow(
+      /outside/,
+    );
   });
 });

@@ -32,6 +32,11 @@ export type MutualInformationNoise =
 export interface MutualInformationOptions {
   /** Neighbours per point (sklearn's n_neighbors). Default 3. */
   nNeighbors?: number;
+  /**
+   * Use only these rows of X, in this order (y then has one entry per listed row): saves copying the fitting part
+   * of a group out of its full feature matrix.
+   */
+  rowSubset?: ArrayLike<number>;
   /** Tie-breaking jitter. Default: sklearn's, seeded with 0. */
   noise?: MutualInformationNoise;
 }
@@ -50,65 +55,78 @@ export function mutualInfoClassif(
   options: MutualInformationOptions = {},
 ): Float64Array {
   if (X.length !== rows * cols) throw new RangeError(`X has ${X.length} values, expected ${rows} x ${cols}`);
-  if (y.length !== rows) throw new RangeError(`y has ${y.length} values, expected ${rows}`);
+  const rowIndex = options.rowSubset ? Int32Array.from(options.rowSubset) : identity(rows);
+  for (const r of rowIndex) {
+    if (!(r >= 0 && r < rows)) throw new RangeError(`rowSubset holds ${r}, outside 0..${rows - 1}`);
+  }
+  const n = rowIndex.length;
+  if (y.length !== n) throw new RangeError(`y has ${y.length} values, expected ${n}`);
   const nNeighbors = options.nNeighbors ?? DEFAULT_MI_NEIGHBOURS;
   if (!Number.isInteger(nNeighbors) || nNeighbors < 1) {
     throw new RangeError(`nNeighbors must be a positive integer, received ${nNeighbors}`);
   }
   const noiseSpec = options.noise ?? { kind: 'sklearn', seed: 0 };
   const noise =
-    noiseSpec.kind === 'sklearn' ? new NumpyRandomState(noiseSpec.seed).standardNormals(rows * cols) : null;
-  const jitter = noiseSpec.kind === 'jitter' ? uniformJitter(noiseSpec.seed) : null;
+    noiseSpec.kind === 'sklearn' ? new NumpyRandomState(noiseSpec.seed).standardNormals(n * cols) : null;
+  const jitter = noiseSpec.kind === 'jitter' ? new UniformJitter(noiseSpec.seed) : null;
 
   const estimator = new ColumnEstimator(y, nNeighbors);
   const out = new Float64Array(cols);
-  const scratch = new Float64Array(rows);
+  const scratch = new Float64Array(n);
   // Columns are copied out a block at a time (rows read sequentially, block stays in cache): strided reads of
   // single columns from 2048-wide rows, or a full transposed copy, are several times slower.
   const BLOCK = 32;
-  const block = new Float64Array(BLOCK * rows);
+  const block = new Float64Array(BLOCK * n);
   for (let j0 = 0; j0 < cols; j0 += BLOCK) {
     const width = Math.min(BLOCK, cols - j0);
-    if (X instanceof Float32Array) copyBlockFloat32(X, rows, cols, j0, width, block);
-    else copyBlockFloat64(X, rows, cols, j0, width, block);
+    if (X instanceof Float32Array) copyBlockFloat32(X, rowIndex, cols, j0, width, block);
+    else copyBlockFloat64(X, rowIndex, cols, j0, width, block);
     for (let t = 0; t < width; t++) {
       const j = j0 + t;
-      const column = block.subarray(t * rows, (t + 1) * rows);
+      const column = block.subarray(t * n, (t + 1) * n);
       scaleLikeSklearn(column, scratch);
       if (noise) addNoise(column, noise, j, cols, scratch);
-      else if (jitter) addJitter(column, jitter, scratch);
+      else if (jitter) jitter.addTo(column, scratch);
       out[j] = estimator.estimate(column);
     }
   }
   return out;
 }
 
-/** block[t * rows + i] = X[i, j0 + t]; one function per input type keeps element access monomorphic. */
+function identity(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** block[t * n + i] = X[rowIndex[i], j0 + t]; one function per input type keeps element access monomorphic. */
 function copyBlockFloat32(
   X: Float32Array,
-  rows: number,
+  rowIndex: Int32Array,
   cols: number,
   j0: number,
   width: number,
   block: Float64Array,
 ): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols + j0;
-    for (let t = 0; t < width; t++) block[t * rows + i] = X[o + t];
+  const n = rowIndex.length;
+  for (let i = 0; i < n; i++) {
+    const o = rowIndex[i] * cols + j0;
+    for (let t = 0; t < width; t++) block[t * n + i] = X[o + t];
   }
 }
 
 function copyBlockFloat64(
   X: Float64Array,
-  rows: number,
+  rowIndex: Int32Array,
   cols: number,
   j0: number,
   width: number,
   block: Float64Array,
 ): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols + j0;
-    for (let t = 0; t < width; t++) block[t * rows + i] = X[o + t];
+  const n = rowIndex.length;
+  for (let i = 0; i < n; i++) {
+    const o = rowIndex[i] * cols + j0;
+    for (let t = 0; t < width; t++) block[t * n + i] = X[o + t];
   }
 }
 
@@ -141,23 +159,29 @@ function addNoise(
   for (let i = 0; i < n; i++) x[i] += amplitude * noise[i * cols + column];
 }
 
-function addJitter(x: Float64Array, next: () => number, scratch: Float64Array): void {
-  const n = x.length;
-  for (let i = 0; i < n; i++) scratch[i] = Math.abs(x[i]);
-  const amplitude = 1e-10 * Math.max(1, pairwiseSum(scratch, 0, n) / n);
-  for (let i = 0; i < n; i++) x[i] += amplitude * next();
-}
+/** Seeded xorshift32 -> uniform on [-sqrt(3), sqrt(3)) (mean 0, variance 1), drawn a column at a time. */
+class UniformJitter {
+  private state: number;
+  constructor(seed: number) {
+    this.state = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  }
 
-/** Seeded xorshift32 -> uniform on [-sqrt(3), sqrt(3)) (mean 0, variance 1). */
-function uniformJitter(seed: number): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  const scale = (2 * Math.sqrt(3)) / 4294967296;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) * scale - Math.sqrt(3);
-  };
+  /** x += 1e-10 * max(1, mean|x|) * e, the draws continuing from the previous column. */
+  addTo(x: Float64Array, scratch: Float64Array): void {
+    const n = x.length;
+    for (let i = 0; i < n; i++) scratch[i] = Math.abs(x[i]);
+    const amplitude = 1e-10 * Math.max(1, pairwiseSum(scratch, 0, n) / n);
+    const scale = (amplitude * 2 * Math.sqrt(3)) / 4294967296;
+    const offset = amplitude * Math.sqrt(3);
+    let state = this.state;
+    for (let i = 0; i < n; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      x[i] += (state >>> 0) * scale - offset;
+    }
+    this.state = state;
+  }
 }
 
 /** numpy's pairwise_sum for float64 (blocks of 8 accumulators up to 128 values, halving above). */
@@ -199,8 +223,14 @@ export function pairwiseSum(a: Float64Array, start: number, n: number): number {
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-/** numpy.nextafter(r, 0) for finite r >= 0 (little-endian word order, as on every platform Node supports). */
-function nextTowardZero(r: number): number {
+const ONE_BELOW = 1 - 2 ** -53;
+/**
+ * numpy.nextafter(r, 0) for finite r >= 0. For r >= 2^-1021, r * (1 - 2^-53) rounds to exactly the next double
+ * below (the product lies within half an ulp of it, also at powers of two); smaller r take the bit-level path
+ * (little-endian word order, as on every platform Node supports).
+ */
+export function nextTowardZero(r: number): number {
+  if (r >= 4.450147717014403e-308) return r * ONE_BELOW;
   if (r <= 0) return r;
   f64[0] = r;
   if (u32[0] === 0) {
@@ -224,8 +254,6 @@ class ColumnEstimator {
   private readonly keptValues: Float64Array;
   private readonly order: Int32Array;
   private readonly all: Float64Array;
-  private readonly runStart: Int32Array;
-  private readonly runEnd: Int32Array;
   private readonly brute: Float64Array;
   private readonly sorter: RadixArgsort;
 
@@ -257,8 +285,6 @@ class ColumnEstimator {
     this.keptValues = new Float64Array(n);
     this.order = new Int32Array(n);
     this.all = new Float64Array(n);
-    this.runStart = new Int32Array(n);
-    this.runEnd = new Int32Array(n);
     this.brute = new Float64Array(2 * nNeighbors + 2);
     this.sorter = new RadixArgsort(n);
   }
@@ -266,8 +292,7 @@ class ColumnEstimator {
   estimate(x: Float64Array): number {
     const n = this.keptRows.length;
     if (n === 0) return 0;
-    const { keptRows, keptClass, keptValues, order, classSorted, classFill, all, runStart, runEnd, psi } =
-      this;
+    const { keptRows, keptClass, keptValues, order, classSorted, classFill, all, psi } = this;
     for (let t = 0; t < n; t++) keptValues[t] = x[keptRows[t]];
     this.sorter.sort(keptValues, n, order);
     classFill.fill(0);
@@ -277,15 +302,6 @@ class ColumnEstimator {
       all[t] = v;
       const c = keptClass[idx];
       classSorted[c][classFill[c]++] = v;
-    }
-    for (let i = 0; i < n;) {
-      let j = i + 1;
-      while (j < n && all[j] === all[i]) j++;
-      for (let t = i; t < j; t++) {
-        runStart[t] = i;
-        runEnd[t] = j;
-      }
-      i = j;
     }
 
     let sumPsiK = 0;
@@ -298,6 +314,7 @@ class ColumnEstimator {
       const useBrute = k >= Math.floor(nc / 2);
       sumPsiK += psi[k] * nc;
       sumPsiClass += psi[nc] * nc;
+      // p: first position in the merged order holding a value >= xi; class values ascend, so p only moves right.
       let p = 0;
       for (let t = 0; t < nc; t++) {
         const xi = v[t];
@@ -305,18 +322,7 @@ class ColumnEstimator {
         const radius = nextTowardZero(r);
         const r2 = radius * radius;
         while (all[p] < xi) p++;
-        let m = runEnd[p] - runStart[p];
-        for (let q = runStart[p] - 1; q >= 0; q = runStart[q] - 1) {
-          const d = xi - all[q];
-          if (d * d > r2) break;
-          m += runEnd[q] - runStart[q];
-        }
-        for (let q = runEnd[p]; q < n; q = runEnd[q]) {
-          const d = all[q] - xi;
-          if (d * d > r2) break;
-          m += runEnd[q] - runStart[q];
-        }
-        sumPsiM += psi[m];
+        sumPsiM += psi[countWithin(all, n, p, xi, r2)];
       }
     }
     const mi = psi[n] + sumPsiK / n - sumPsiClass / n - sumPsiM / n;
@@ -338,22 +344,73 @@ class ColumnEstimator {
   }
 }
 
-/** Distance from v[t] to its k-th nearest other element of the sorted array v, as sqrt(d * d) (kd-tree form). */
+/**
+ * Distance from v[t] to its k-th nearest other element of the sorted array v, as sqrt(d * d) (kd-tree form): the
+ * smallest window of k + 1 consecutive elements that contains t, measured by its farther end from v[t]. Callers
+ * guarantee k < v.length.
+ */
 function kthDistance(v: Float64Array, t: number, k: number): number {
   const xi = v[t];
-  let lo = t - 1;
-  let hi = t + 1;
-  let d = 0;
-  for (let step = 0; step < k; step++) {
-    const left = lo >= 0 ? xi - v[lo] : Infinity;
-    const right = hi < v.length ? v[hi] - xi : Infinity;
-    if (left <= right) {
-      d = left;
-      lo--;
-    } else {
-      d = right;
-      hi++;
-    }
+  const first = Math.max(0, t - k);
+  const last = Math.min(t, v.length - 1 - k);
+  let d = Infinity;
+  // Plain comparisons: Math.min/max would also order NaN and -0, which cannot occur here, at twice the cost.
+  for (let s = first; s <= last; s++) {
+    const left = xi - v[s];
+    const right = v[s + k] - xi;
+    const farther = left > right ? left : right;
+    if (farther < d) d = farther;
   }
   return Math.sqrt(d * d);
+}
+
+/** Linear probing this far before switching to binary search: most windows hold only a few points. */
+const WALK_LIMIT = 16;
+
+/**
+ * m = number of j with (xi - all[j])^2 <= r2 in the sorted array, where all[p] is the first value >= xi. The set
+ * is contiguous (float subtraction and squaring are monotone), so its two ends are found by walking outward a few
+ * steps and, for long runs of (near-)equal values, by binary search over the same predicate.
+ */
+function countWithin(all: Float64Array, n: number, p: number, xi: number, r2: number): number {
+  // Right end: first q >= p with (all[q] - xi)^2 > r2.
+  let hi = p;
+  const walkEnd = Math.min(n, p + WALK_LIMIT);
+  while (hi < walkEnd) {
+    const d = all[hi] - xi;
+    if (d * d > r2) break;
+    hi++;
+  }
+  if (hi === walkEnd && hi < n) {
+    let lo = hi;
+    let top = n;
+    while (lo < top) {
+      const mid = (lo + top) >>> 1;
+      const d = all[mid] - xi;
+      if (d * d > r2) top = mid;
+      else lo = mid + 1;
+    }
+    hi = lo;
+  }
+  // Left end: first q < p (walking down) with (xi - all[q])^2 > r2.
+  let lo = p - 1;
+  const walkStop = Math.max(-1, p - 1 - WALK_LIMIT);
+  while (lo > walkStop) {
+    const d = xi - all[lo];
+    if (d * d > r2) break;
+    lo--;
+  }
+  if (lo === walkStop && lo >= 0) {
+    // Largest q in [0, lo] with (xi - all[q])^2 > r2, or -1.
+    let bottom = -1;
+    let top = lo;
+    while (bottom < top) {
+      const mid = (bottom + top + 1) >> 1;
+      const d = xi - all[mid];
+      if (d * d > r2) bottom = mid;
+      else top = mid - 1;
+    }
+    lo = bottom;
+  }
+  return hi - lo - 1;
 }

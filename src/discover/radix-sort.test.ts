@@ -15,6 +15,18 @@ describe('RadixArgsort', () => {
   it('sorts negatives, zeros, duplicates and near-equal float64 values', () => {
     check([3, -1, 0, -0, 2.5, -7.25, 2.5, 1e-300, -1e-300, 1 + 1e-15, 1, 1 - 1e-16, 1e30, -1e30]);
   });
+  it('orders values that share a float32 key prefix and differ only in low float32 or float64 bits', () => {
+    const base = 0.7;
+    check([
+      base * (1 + 2 ** -20),
+      base,
+      base * (1 + 2 ** -16),
+      base * (1 + 2 ** -40),
+      base * (1 - 2 ** -22),
+      -base,
+    ]);
+    check(Array.from({ length: 500 }, (_, i) => 1 + ((i * 7919) % 500) * 2 ** -30));
+  });
   it('sorts random data of several sizes and is stable for equal values', () => {
     for (const n of [1, 2, 7, 100, 1300]) {
       check(Array.from({ length: n }, () => Math.round((Math.random() - 0.3) * 50) / 7));

@@ -19,23 +19,36 @@ export function rankFeatures(
   rows: number,
   cols: number,
   y: Uint8Array,
-  options: { ranking: FeatureRanking; topK: number; noise?: MutualInformationNoise },
+  options: {
+    ranking: FeatureRanking;
+    topK: number;
+    noise?: MutualInformationNoise;
+    /** Score only these rows of X (y has one entry per listed row). */
+    rowSubset?: Int32Array;
+  },
 ): RankedFeature[] {
+  const { rowSubset } = options;
   const scores =
     options.ranking === 'mutual-information'
-      ? mutualInfoClassif(X, rows, cols, y, { noise: options.noise ?? { kind: 'none' } })
-      : meanActivation(X, rows, cols);
+      ? mutualInfoClassif(X, rows, cols, y, { noise: options.noise ?? { kind: 'none' }, rowSubset })
+      : meanActivation(X, rows, cols, rowSubset);
   const order = Array.from({ length: cols }, (_, j) => j).sort((a, b) => scores[b] - scores[a] || a - b);
   return order.slice(0, Math.min(options.topK, cols)).map((j) => ({ feature: j, score: scores[j] }));
 }
 
-export function meanActivation(X: Float32Array, rows: number, cols: number): Float64Array {
+export function meanActivation(
+  X: Float32Array,
+  rows: number,
+  cols: number,
+  rowSubset?: Int32Array,
+): Float64Array {
   const sums = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
+  const n = rowSubset ? rowSubset.length : rows;
+  for (let t = 0; t < n; t++) {
+    const o = (rowSubset ? rowSubset[t] : t) * cols;
     for (let j = 0; j < cols; j++) sums[j] += X[o + j];
   }
-  for (let j = 0; j < cols; j++) sums[j] = rows === 0 ? 0 : sums[j] / rows;
+  for (let j = 0; j < cols; j++) sums[j] = n === 0 ? 0 : sums[j] / n;
   return sums;
 }
 

@@ -84,9 +84,16 @@ export class NpyMatrixReader {
     return out;
   }
 
-  /** Arbitrary rows (e.g. one class's members), in the given order, as a row-major matrix. */
-  readRowSet(rowIndices: ArrayLike<number>): Float32Array {
-    const out = new Float32Array(rowIndices.length * this.cols);
+  /**
+   * Arbitrary rows (e.g. one class's members), in the given order, as a row-major matrix. With `into` (large
+   * enough), the rows land in its start and a view of them is returned: repeated group reads then reuse one buffer
+   * instead of allocating ~10 MB each, which otherwise keeps the garbage collector busy.
+   */
+  readRowSet(rowIndices: ArrayLike<number>, into?: Float32Array): Float32Array {
+    const size = rowIndices.length * this.cols;
+    if (into && into.length < size)
+      throw new RangeError(`buffer holds ${into.length} values, ${size} needed`);
+    const out = into ? into.subarray(0, size) : new Float32Array(size);
     const rowBytes = this.cols * 4;
     const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     // Coalesce consecutive rows into one read: class members are often stored contiguously.
