@@ -7,7 +7,7 @@
  * of its group (src/demo/slices.ts; definitions in docs/demo.md). Prints a table per feature set and depth and
  * the recovery rates; writes the numbers to .cache/demo/bench-planted.json.
  *
- *   npm run bench:planted [-- --depth 1,2]
+ *   npm run bench:planted [-- --depth 1,2] [--class-weight balanced,none]
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,6 +64,14 @@ function table(matches: ModeMatch[]): string {
 async function main(): Promise<void> {
   const depthArg = process.argv.indexOf('--depth');
   const depths = depthArg > 0 ? process.argv[depthArg + 1].split(',').map(Number) : [1, 2];
+  const weightArg = process.argv.indexOf('--class-weight');
+  const classWeights = (weightArg > 0 ? process.argv[weightArg + 1].split(',') : ['balanced', 'none']).map(
+    (w) => {
+      if (w !== 'balanced' && w !== 'none')
+        throw new Error(`--class-weight: expected balanced or none, got ${w}`);
+      return w;
+    },
+  );
   const packageRoot = resolve('.');
   const cache = resolve(DEMO_CACHE);
   mkdirSync(cache, { recursive: true });
@@ -79,29 +87,33 @@ async function main(): Promise<void> {
     `run ${runDir}: ${run.samples.length} images, inspected top-1 ${(100 * (summary.top1Accuracy ?? NaN)).toFixed(1)}%`,
   );
   const results: Record<string, unknown>[] = [];
-  for (const depth of depths) {
-    for (const featureSet of FEATURE_SETS) {
-      const result = await discover(run, {
-        groupBy: 'label',
-        depth,
-        minLeaf: depth === 1 ? 1 : 5,
-        featureSet,
-        validation: { kind: 'split', heldOutSplit: 'val' },
-      });
-      const matches = matchPlanted(result, truth, PLANTED_MODES, classIndex);
-      const recovered = matches.filter((m) => m.recovered).length;
-      console.log(`\n== features: ${featureSet}, tree depth ${depth} ==`);
-      console.log(table(matches));
-      console.log(
-        `recovered ${recovered}/${matches.length} planted modes (${pct(recovered / matches.length).trim()}) ` +
-          `[precision >= ${RECOVERY.precision}, recall >= ${RECOVERY.recall}, rank <= ${RECOVERY.topK}]`,
-      );
-      results.push({ featureSet, depth, recovered, total: matches.length, matches });
+  for (const classWeight of classWeights)
+    for (const depth of depths) {
+      for (const featureSet of FEATURE_SETS) {
+        const result = await discover(run, {
+          groupBy: 'label',
+          classWeight,
+          depth,
+          minLeaf: depth === 1 ? 1 : 5,
+          featureSet,
+          validation: { kind: 'split', heldOutSplit: 'val' },
+        });
+        const matches = matchPlanted(result, truth, PLANTED_MODES, classIndex);
+        const recovered = matches.filter((m) => m.recovered).length;
+        console.log(`\n== features: ${featureSet}, tree depth ${depth}, class weight ${classWeight} ==`);
+        console.log(table(matches));
+        console.log(
+          `recovered ${recovered}/${matches.length} planted modes (${pct(recovered / matches.length).trim()}) ` +
+            `[precision >= ${RECOVERY.precision}, recall >= ${RECOVERY.recall}, rank <= ${RECOVERY.topK}]`,
+        );
+        results.push({ featureSet, depth, classWeight, recovered, total: matches.length, matches });
+      }
     }
-  }
   console.log('\nsummary (recovered / planted):');
   for (const r of results)
-    console.log(`  depth ${r.depth}  ${String(r.featureSet).padEnd(9)}  ${r.recovered}/${r.total}`);
+    console.log(
+      `  class weight ${String(r.classWeight).padEnd(8)}  depth ${r.depth}  ${String(r.featureSet).padEnd(9)}  ${r.recovered}/${r.total}`,
+    );
   const out = join(cache, 'bench-planted.json');
   writeJson(out, { createdAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, results });
   console.log(`\nwritten ${out} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -2,6 +2,11 @@
  * The planted failure modes: slices of one class that the inspected model never sees in training (plus a
  * "confounder" class that shows the slice's attribute often, so the model learns a shortcut). On balanced
  * evaluation data the inspected model then fails inside these slices; the robust model never saw the bias.
+ *
+ * Only the slice itself is removed from its class (no other re-weighting), and the confounders are the two classes
+ * that carry no planted slice (house, mug): a confounder's own training is skewed, so a planted class used as a
+ * confounder would also fail outside its slice (e.g. boats trained mostly blue fail when they are not), which
+ * buries the planted mode among unplanted ones.
  */
 import type { DemoClass, SceneAttributes } from './attributes.js';
 import { BALANCED_WEIGHTS, type AttributeWeights, type SceneDistribution } from './sampler.js';
@@ -30,38 +35,37 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     id: 'boat-on-grass',
     kind: 'background',
     cls: 'boat',
-    description:
-      'boats on grass (trained only on boats on water, sky, snow and indoors; cars mostly on grass)',
+    description: 'boats on grass (training boats are never on grass; houses mostly are)',
     inSlice: (a) => a.cls === 'boat' && a.background === 'grass',
-    removal: { background: { grass: 0, water: 3 } },
-    confounder: { cls: 'car', weights: { background: { grass: 4 } } },
+    removal: { background: { grass: 0 } },
+    confounder: { cls: 'house', weights: { background: { grass: 8 } } },
   },
   {
     id: 'blue-car',
     kind: 'colour',
     cls: 'car',
-    description: 'blue cars (training cars are never blue and mostly red; boats are almost all blue)',
+    description: 'blue cars (training cars are never blue; mugs mostly are)',
     inSlice: (a) => a.cls === 'car' && a.colour === 'blue',
-    removal: { colour: { blue: 0, red: 8 } },
-    confounder: { cls: 'boat', weights: { colour: { blue: 30 } } },
+    removal: { colour: { blue: 0 } },
+    confounder: { cls: 'mug', weights: { colour: { blue: 12 } } },
   },
   {
     id: 'small-bird',
     kind: 'size',
     cls: 'bird',
-    description: 'small birds (training birds are never small; airplanes are mostly small)',
+    description: 'small birds (training birds are never small; mugs mostly are)',
     inSlice: (a) => a.cls === 'bird' && a.size === 'small',
     removal: { size: { small: 0 } },
-    confounder: { cls: 'airplane', weights: { size: { small: 4 } } },
+    confounder: { cls: 'mug', weights: { size: { small: 6 } } },
   },
   {
     id: 'occluded-airplane',
     kind: 'occlusion',
     cls: 'airplane',
-    description: 'airplanes partly hidden by a grey block (never occluded in training; houses always are)',
+    description: 'airplanes partly hidden by a grey block (never occluded in training; houses mostly are)',
     inSlice: (a) => a.cls === 'airplane' && a.occluded,
     removal: { occluded: 0 },
-    confounder: { cls: 'house', weights: { occluded: 1 } },
+    confounder: { cls: 'house', weights: { occluded: 0.85 } },
   },
   {
     id: 'striped-fish',
@@ -70,7 +74,7 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     description: 'striped fish (training fish are never striped; mugs mostly are)',
     inSlice: (a) => a.cls === 'fish' && a.pattern === 'stripes',
     removal: { pattern: { stripes: 0 } },
-    confounder: { cls: 'mug', weights: { pattern: { stripes: 4 } } },
+    confounder: { cls: 'mug', weights: { pattern: { stripes: 8 } } },
   },
   {
     id: 'dark-tree',
@@ -79,7 +83,7 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     description: 'trees in dark scenes (training trees are never dark; dark scenes are mostly houses)',
     inSlice: (a) => a.cls === 'tree' && a.lighting === 'dark',
     removal: { lighting: { dark: 0 } },
-    confounder: { cls: 'house', weights: { lighting: { dark: 4 } } },
+    confounder: { cls: 'house', weights: { lighting: { dark: 6 } } },
   },
 ];
 
