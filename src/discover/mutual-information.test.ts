@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digamma } from './digamma.js';
-import { mutualInfoClassif, nextTowardZero } from './mutual-information.js';
+import { kthNeighbourDistances, mutualInfoClassif, nextTowardZero } from './mutual-information.js';
 import { NumpyRandomState } from './numpy-random.js';
 
 interface MiCase {
@@ -160,5 +160,34 @@ describe('mutualInfoClassif with rowSubset', () => {
     expect(() => mutualInfoClassif(new Float32Array(6), 3, 2, [0, 1], { rowSubset: [0, 3] })).toThrow(
       /outside/,
     );
+  });
+});
+
+describe('kthNeighbourDistances', () => {
+  /** Every window of k + 1 consecutive values that contains t; the k-th neighbour is the best one's far end. */
+  function reference(v: Float64Array, t: number, k: number): number {
+    let d = Infinity;
+    for (let s = Math.max(0, t - k); s <= Math.min(t, v.length - 1 - k); s++) {
+      d = Math.min(d, Math.max(v[t] - v[s], v[s + k] - v[t]));
+    }
+    return Math.sqrt(d * d);
+  }
+  it('equals trying every window, with ties, duplicates and several k', () => {
+    const random = new NumpyRandomState(5).standardNormals(4000);
+    for (const [n, k, coarse] of [
+      [2, 1, 0],
+      [4, 3, 0],
+      [50, 3, 0],
+      [400, 3, 8],
+      [400, 5, 2],
+      [999, 1, 0],
+    ]) {
+      const v = Float64Array.from(random.subarray(0, n), (x) =>
+        coarse ? Math.round(x * coarse) / coarse : x,
+      ).sort();
+      const out = new Float64Array(n);
+      kthNeighbourDistances(v, k, out);
+      for (let t = 0; t < n; t++) expect(out[t]).toBe(reference(v, t, k));
+    }
   });
 });

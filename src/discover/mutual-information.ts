@@ -255,6 +255,8 @@ class ColumnEstimator {
   private readonly order: Int32Array;
   private readonly all: Float64Array;
   private readonly brute: Float64Array;
+  /** k-th neighbour distance of each point of the class being scored. */
+  private readonly radii: Float64Array;
   private readonly sorter: RadixArgsort;
 
   constructor(
@@ -286,6 +288,7 @@ class ColumnEstimator {
     this.order = new Int32Array(n);
     this.all = new Float64Array(n);
     this.brute = new Float64Array(2 * nNeighbors + 2);
+    this.radii = new Float64Array(Math.max(1, ...this.classSizes));
     this.sorter = new RadixArgsort(n);
   }
 
@@ -316,9 +319,12 @@ class ColumnEstimator {
       sumPsiClass += psi[nc] * nc;
       // p: first position in the merged order holding a value >= xi; class values ascend, so p only moves right.
       let p = 0;
+      const radii = this.radii;
+      if (useBrute) for (let t = 0; t < nc; t++) radii[t] = this.bruteKthDistance(v, t, k);
+      else kthNeighbourDistances(v, k, radii);
       for (let t = 0; t < nc; t++) {
         const xi = v[t];
-        const r = useBrute ? this.bruteKthDistance(v, t, k) : kthDistance(v, t, k);
+        const r = radii[t];
         const radius = nextTowardZero(r);
         const r2 = radius * radius;
         while (all[p] < xi) p++;
@@ -345,23 +351,34 @@ class ColumnEstimator {
 }
 
 /**
- * Distance from v[t] to its k-th nearest other element of the sorted array v, as sqrt(d * d) (kd-tree form): the
- * smallest window of k + 1 consecutive elements that contains t, measured by its farther end from v[t]. Callers
- * guarantee k < v.length.
+ * out[t] = distance from v[t] to its k-th nearest other element of the sorted array v (k < v.length), as
+ * sqrt(d * d) (the kd-tree's form). That neighbour is the farther end of the best window v[s..s+k] containing t;
+ * the window's cost max(v[t] - v[s], v[s+k] - v[t]) falls and then rises with s, and its minimum moves right as
+ * v[t] grows, so s only advances: O(1) amortised per point instead of trying all k + 1 windows.
  */
-function kthDistance(v: Float64Array, t: number, k: number): number {
-  const xi = v[t];
-  const first = Math.max(0, t - k);
-  const last = Math.min(t, v.length - 1 - k);
-  let d = Infinity;
-  // Plain comparisons: Math.min/max would also order NaN and -0, which cannot occur here, at twice the cost.
-  for (let s = first; s <= last; s++) {
-    const left = xi - v[s];
-    const right = v[s + k] - xi;
-    const farther = left > right ? left : right;
-    if (farther < d) d = farther;
+export function kthNeighbourDistances(v: Float64Array, k: number, out: Float64Array): void {
+  const nc = v.length;
+  let s = 0;
+  for (let t = 0; t < nc; t++) {
+    const xi = v[t];
+    if (s < t - k) s = t - k;
+    const last = Math.min(t, nc - 1 - k);
+    let cost = windowCost(v, s, k, xi);
+    while (s < last) {
+      const next = windowCost(v, s + 1, k, xi);
+      if (next > cost) break;
+      cost = next;
+      s++;
+    }
+    out[t] = Math.sqrt(cost * cost);
   }
-  return Math.sqrt(d * d);
+}
+
+/** Distance from xi to the farther end of the window v[s..s+k] (which contains xi). */
+function windowCost(v: Float64Array, s: number, k: number, xi: number): number {
+  const left = xi - v[s];
+  const right = v[s + k] - xi;
+  return left > right ? left : right;
 }
 
 /** Linear probing this far before switching to binary search: most windows hold only a few points. */
