@@ -284,7 +284,8 @@ if (modes.length > 0) {
 }
 
 const resultsFile = join(figures, 'results.md');
-writeFileSync(resultsFile, lines.join('\n') + '\n');
+// results.md sits next to the figures, so its links drop the folder the doc's links go through.
+writeFileSync(resultsFile, lines.join('\n').replaceAll('](evaluation-imagenette/', '](') + '\n');
 const doc = join(docsDir, 'evaluation-imagenette.md');
 if (existsSync(doc)) {
   const text = readFileSync(doc, 'utf8');
