@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { progressPrinter, sha256Option } from '../download-options.js';
 import { invalidOption } from '../../shared/errors.js';
 import { FETCH_BASE_URL_ENV } from '../../shared/fetch-source.js';
 import { FETCHABLE_DATASETS, fetchDataset } from '../../ingest/fetch-datasets.js';
@@ -15,26 +16,6 @@ import { defaultModelsDir } from './models.js';
 export function defaultDatasetsDir(): string {
   if (process.env.FAULTLINE_DATA_DIR) return process.env.FAULTLINE_DATA_DIR;
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'faultline', 'datasets');
-}
-
-function sha256Option(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw invalidOption('--sha256', '64 hexadecimal digits', value);
-  return value.toLowerCase();
-}
-
-function progressPrinter(label: string): (received: number, total: number | undefined) => void {
-  const stream = process.stderr;
-  let last = 0;
-  const mb = (n: number) => (n / 1e6).toFixed(1);
-  return (received, total) => {
-    const now = Date.now();
-    const done = total !== undefined && received >= total;
-    if (now - last < (stream.isTTY ? 200 : 5000) && !done) return;
-    last = now;
-    const text = `${label} ${mb(received)}${total ? `/${mb(total)}` : ''} MB`;
-    if (stream.isTTY) stream.write(`\r${text}${done ? '\n' : ''}`);
-    else stream.write(`${text}\n`);
-  };
 }
 
 function entryPrinter(): (path: string, count: number) => void {

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { progressPrinter, sha256Option } from '../download-options.js';
 import { invalidOption, FaultlineError } from '../../shared/errors.js';
 import type { FetchableModel } from '../../import/fetch-model.js';
 import { fetchModel } from '../../import/fetch-model.js';
@@ -92,11 +93,6 @@ function inputSize(value: string): number {
   return n;
 }
 
-function sha256Option(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw invalidOption('--sha256', '64 hexadecimal digits', value);
-  return value.toLowerCase();
-}
-
 function reportImport(result: ImportCheckpointResult): void {
   for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
   const { normalization } = result.spec.source;
@@ -106,21 +102,6 @@ function reportImport(result: ImportCheckpointResult): void {
       `normalisation from ${normalization.from})\n` +
       `wrote ${result.specPath}\n`,
   );
-}
-
-function progressPrinter(label: string): (received: number, total: number | undefined) => void {
-  const stream = process.stderr;
-  let last = 0;
-  const mb = (n: number) => (n / 1e6).toFixed(1);
-  return (received, total) => {
-    const now = Date.now();
-    const done = total !== undefined && received >= total;
-    if (now - last < (stream.isTTY ? 200 : 5000) && !done) return;
-    last = now;
-    const text = `${label} ${mb(received)}${total ? `/${mb(total)}` : ''} MB`;
-    if (stream.isTTY) stream.write(`\r${text}${done ? '\n' : ''}`);
-    else stream.write(`${text}\n`);
-  };
 }
 
 export function register(program: Command): void {
