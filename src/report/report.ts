@@ -4,7 +4,6 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { getFeatureNames } from '../study/index.js';
 import { StudyService } from '../server/study-adapter.js';
 import { FeatureNameCache } from '../server/feature-name-cache.js';
@@ -15,6 +14,7 @@ import { visualSetsForFeature, VISUAL_FILE } from '../server/visuals.js';
 import {
   allMembers,
   classView,
+  membersCsv,
   modeView,
   overview,
   rulesUsingFeature,
@@ -116,24 +116,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
         const rows = [...failures, ...successes].map((m) => m.row);
         for (let k = 0; k < rows.length; k += 8) await Promise.all(rows.slice(k, k + 8).map(copyImage));
         const csvName = `${mode.id.replace('/', '-')}.csv`;
-        writeFileSync(
-          join(out, 'csv', csvName),
-          stringify(
-            members.map((m) => [
-              m.row,
-              m.id,
-              m.label,
-              m.labelName,
-              m.prediction,
-              m.predictionName,
-              m.failure ? 1 : 0,
-            ]),
-            {
-              header: true,
-              columns: ['row', 'id', 'label', 'label_name', 'prediction', 'prediction_name', 'failure'],
-            },
-          ),
-        );
+        writeFileSync(join(out, 'csv', csvName), membersCsv(members));
         const view: ReturnType<typeof modeView> = modeView(data, group!, mode, namer);
         writeFileSync(
           join(out, modeHref(mode.id)),

@@ -1,6 +1,5 @@
 /** The explorer's read API (overview, class, mode, members, export, feature, compare) and in-place re-discovery. */
 import { Hono } from 'hono';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { ExplorerContext } from './context.js';
 import type { DiscoverySettings } from './api-types.js';
@@ -9,6 +8,7 @@ import { ApiHttpError, jsonBody, notFound, parseWith, pathInt, queryInt } from '
 import { visualSetsForFeature } from './visuals.js';
 import {
   allMembers,
+  membersCsv,
   classView,
   compareView,
   modeMembers,
@@ -105,19 +105,7 @@ export function explorerRoutes(ctx: ExplorerContext): Hono {
 
   api.get('/modes/:group/:leaf/export.csv', (c) => {
     const { mode } = modeParam(data, c.req.param('group'), c.req.param('leaf'));
-    const rows = allMembers(data, mode).map((m) => [
-      m.row,
-      m.id,
-      m.label,
-      m.labelName,
-      m.prediction,
-      m.predictionName,
-      m.failure ? 1 : 0,
-    ]);
-    const csv = stringify(rows, {
-      header: true,
-      columns: ['row', 'id', 'label', 'label_name', 'prediction', 'prediction_name', 'failure'],
-    });
+    const csv = membersCsv(allMembers(data, mode));
     const file = `mode-${mode.id.replace('/', '-leaf-')}.csv`;
     return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',

@@ -2,6 +2,7 @@
  * Turns the loaded run into the explorer's JSON responses (see api-types.ts). No HTTP here: routes validate the
  * request, call one of these and send the result; the static report calls the same functions.
  */
+import { stringify } from 'csv-stringify/sync';
 import type { FailureMode, GroupResult } from '../discover/schema.js';
 import type {
   ClassResponse,
@@ -229,6 +230,25 @@ export function modeMembers(
 export function allMembers(data: ExplorerData, mode: FailureMode): MemberRow[] {
   const { failures, successes } = memberRows(data, mode);
   return [...failures, ...successes];
+}
+
+/** A mode's members as CSV (the explorer's download and the static report's file share this layout). */
+export function membersCsv(members: MemberRow[]): string {
+  return stringify(
+    members.map((m) => [
+      m.row,
+      m.id,
+      m.label,
+      m.labelName,
+      m.prediction,
+      m.predictionName,
+      m.failure ? 1 : 0,
+    ]),
+    {
+      header: true,
+      columns: ['row', 'id', 'label', 'label_name', 'prediction', 'prediction_name', 'failure'],
+    },
+  );
 }
 
 /** Every failure mode whose rule tests `feature`, most important first. */
