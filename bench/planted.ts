@@ -86,8 +86,15 @@ async function main(): Promise<void> {
   console.log(
     `run ${runDir}: ${run.samples.length} images, inspected top-1 ${(100 * (summary.top1Accuracy ?? NaN)).toFixed(1)}%`,
   );
-  const results: Record<string, unknown>[] = [];
-  for (const classWeight of classWeights)
+  const results: {
+    featureSet: string;
+    depth: number;
+    classWeight: string;
+    recovered: number;
+    total: number;
+    matches: ModeMatch[];
+  }[] = [];
+  for (const classWeight of classWeights) {
     for (const depth of depths) {
       for (const featureSet of FEATURE_SETS) {
         const result = await discover(run, {
@@ -109,10 +116,11 @@ async function main(): Promise<void> {
         results.push({ featureSet, depth, classWeight, recovered, total: matches.length, matches });
       }
     }
+  }
   console.log('\nsummary (recovered / planted):');
   for (const r of results)
     console.log(
-      `  class weight ${String(r.classWeight).padEnd(8)}  depth ${r.depth}  ${String(r.featureSet).padEnd(9)}  ${r.recovered}/${r.total}`,
+      `  class weight ${r.classWeight.padEnd(8)}  depth ${r.depth}  ${r.featureSet.padEnd(9)}  ${r.recovered}/${r.total}`,
     );
   const out = join(cache, 'bench-planted.json');
   writeJson(out, { createdAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000, results });

@@ -295,7 +295,7 @@ class ColumnEstimator {
   estimate(x: Float64Array): number {
     const n = this.keptRows.length;
     if (n === 0) return 0;
-    const { keptRows, keptClass, keptValues, order, classSorted, classFill, all, psi } = this;
+    const { keptRows, keptClass, keptValues, order, classSorted, classFill, all, radii, psi } = this;
     for (let t = 0; t < n; t++) keptValues[t] = x[keptRows[t]];
     this.sorter.sort(keptValues, n, order);
     classFill.fill(0);
@@ -317,15 +317,13 @@ class ColumnEstimator {
       const useBrute = k >= Math.floor(nc / 2);
       sumPsiK += psi[k] * nc;
       sumPsiClass += psi[nc] * nc;
-      // p: first position in the merged order holding a value >= xi; class values ascend, so p only moves right.
-      let p = 0;
-      const radii = this.radii;
       if (useBrute) for (let t = 0; t < nc; t++) radii[t] = this.bruteKthDistance(v, t, k);
       else kthNeighbourDistances(v, k, radii);
+      // p: first position in the merged order holding a value >= xi; class values ascend, so p only moves right.
+      let p = 0;
       for (let t = 0; t < nc; t++) {
         const xi = v[t];
-        const r = radii[t];
-        const radius = nextTowardZero(r);
+        const radius = nextTowardZero(radii[t]);
         const r2 = radius * radius;
         while (all[p] < xi) p++;
         sumPsiM += psi[countWithin(all, n, p, xi, r2)];

@@ -57,17 +57,20 @@ const flags = (out: string) => [
 
 describe.skipIf(!existsSync(cli))('extract killed with SIGKILL', () => {
   it('resumes and writes the same bytes as an uninterrupted run', async () => {
+    // The same options as the CLI flags above, in process.
+    const inProcess = (dir: string) =>
+      extractRun({
+        data,
+        out: dir,
+        model,
+        robust: model,
+        preprocess: 'resize',
+        batchSize: 4,
+        chunkSize: 8,
+        threads: 1,
+      });
     const reference = join(work, 'reference');
-    await extractRun({
-      data,
-      out: reference,
-      model,
-      robust: model,
-      preprocess: 'resize',
-      batchSize: 4,
-      chunkSize: 8,
-      threads: 1,
-    });
+    await inProcess(reference);
 
     const out = join(work, 'killed');
     const journal = join(out, '.partial', 'chunks.jsonl');
@@ -84,16 +87,7 @@ describe.skipIf(!existsSync(cli))('extract killed with SIGKILL', () => {
     expect(await exited).toBe('SIGKILL');
     expect(existsSync(join(out, 'run.json'))).toBe(false);
 
-    const summary = await extractRun({
-      data,
-      out,
-      model,
-      robust: model,
-      preprocess: 'resize',
-      batchSize: 4,
-      chunkSize: 8,
-      threads: 1,
-    });
+    const summary = await inProcess(out);
     expect(summary.resumedChunks).toBeGreaterThan(0);
     expect(summary.resumedChunks).toBeLessThan(40);
     for (const file of ['features.npy', 'predictions.csv', 'samples.csv']) {
