@@ -70,7 +70,8 @@ def load(root):
     images = np.load(os.path.join(root, "images.npy"))  # N, H, W, 3 uint8
     rows = list(csv.DictReader(open(os.path.join(root, "attributes.csv"))))
     rows.sort(key=lambda r: int(r["index"]))
-    labels = np.array([classes.index(r["cls"]) for r in rows], dtype=np.int64)
+    # "label" is the annotated class (planted annotation errors differ from the drawn "cls"); generator v1 had none.
+    labels = np.array([classes.index(r.get("label") or r["cls"]) for r in rows], dtype=np.int64)
     x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()  # uint8 NCHW
     hashes = {f: sha256(os.path.join(root, f)) for f in ("images.npy", "attributes.csv")}
     return x, torch.from_numpy(labels), rows, classes, hashes

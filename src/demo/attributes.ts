@@ -67,7 +67,14 @@ export interface SceneMeasurements {
   occludedFraction: number;
 }
 
-export type SceneRecord = SceneAttributes & SceneMeasurements & { id: string; split: string; index: number };
+export type SceneRecord = SceneAttributes &
+  SceneMeasurements & {
+    id: string;
+    split: string;
+    index: number;
+    /** The class the dataset annotates the image with: `cls`, except in planted annotation errors. */
+    label: DemoClass;
+  };
 
 /** Column order of attributes.csv. */
 export const ATTRIBUTE_COLUMNS = [
@@ -75,6 +82,7 @@ export const ATTRIBUTE_COLUMNS = [
   'index',
   'split',
   'cls',
+  'label',
   'background',
   'colour',
   'pattern',
@@ -101,6 +109,7 @@ export function attributeRow(r: SceneRecord): (string | number)[] {
     r.index,
     r.split,
     r.cls,
+    r.label,
     r.background,
     r.colour,
     r.pattern,

@@ -4,7 +4,7 @@
  * truth) and, for training, one uint8 images.npy. Every image is drawn from its own seed mixSeed(seed, index),
  * so the output does not depend on the order or concurrency of rendering.
  */
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic, writeJson } from '../run/tables.js';
@@ -13,8 +13,11 @@ import { mixSeed } from './prng.js';
 import { encodePng, renderScene } from './render.js';
 import { sampleScene, type SceneDistribution } from './sampler.js';
 
-/** Bump when a change to the generator changes pixels, so caches are rebuilt. */
-export const GENERATOR_VERSION = 1;
+/**
+ * Bump when a change to the generator changes pixels, labels or the files written, so caches are rebuilt.
+ * 2: attributes.csv has a `label` column (planted annotation errors in train-biased).
+ */
+export const GENERATOR_VERSION = 2;
 
 export interface DatasetOptions {
   seed: number;
@@ -52,10 +55,12 @@ export function planDataset(
     for (const cls of DEMO_CLASSES) {
       const seed = mixSeed(o.seed, index);
       const a = sampleScene(cls, o.distribution, seed);
+      const label = o.distribution.relabel?.(a) ?? cls;
       const split = o.valPerTen === 0 ? '' : k % 10 < o.valPerTen ? 'val' : 'train';
-      const name = `${cls}-${String(index).padStart(5, '0')}.png`;
-      const id = split ? `${split}/${cls}/${name}` : `${cls}/${name}`;
-      records.push({ ...a, id, split, index, objectArea: 0, occludedFraction: 0 });
+      // The folder and the manifest carry the annotated label, as a real dataset would.
+      const name = `${label}-${String(index).padStart(5, '0')}.png`;
+      const id = split ? `${split}/${label}/${name}` : `${label}/${name}`;
+      records.push({ ...a, label, id, split, index, objectArea: 0, occludedFraction: 0 });
       index++;
     }
   }
@@ -113,7 +118,7 @@ export async function generateDataset(root: string, o: DatasetOptions): Promise<
     writeFileAtomic(
       join(root, 'manifest.csv'),
       stringify(
-        records.map((r) => [r.id, r.cls, r.split]),
+        records.map((r) => [r.id, r.label, r.split]),
         { header: true, columns: ['path', 'label', 'split'] },
       ),
     );
@@ -133,6 +138,14 @@ export async function generateDataset(root: string, o: DatasetOptions): Promise<
   return records;
 }
 
+/** True when `root` holds a finished dataset written by this generator version (older caches are rebuilt). */
 export function isDatasetComplete(root: string): boolean {
-  return existsSync(join(root, 'dataset.json'));
+  const file = join(root, 'dataset.json');
+  if (!existsSync(file)) return false;
+  try {
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as Partial<DatasetSummary>;
+    return summary.generatorVersion === GENERATOR_VERSION;
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COLOURS, DEMO_CLASSES, COLOUR_NAMES, type SceneAttributes } from './attributes.js';
-import { planDataset } from './dataset.js';
+import { generateDataset, isDatasetComplete, planDataset } from './dataset.js';
 import { DEMO_DATASETS } from './config.js';
 import { PLANTED_MODES } from './planted.js';
 import { OCCLUDER_GREY } from './effects.js';
@@ -156,28 +159,77 @@ describe('planted failure modes', () => {
   const count = (recs: ReturnType<typeof planDataset>, pred: (r: SceneAttributes) => boolean): number =>
     recs.filter(pred).length;
 
-  it('the biased training set has none of the planted slices; the eval set has each in >= 15% of its class', () => {
+  it('the biased training set has no missing slice and only mislabelled ones; the eval set has each in >= 15% of its class', () => {
     const biased = planDataset(DEMO_DATASETS.trainBiased);
     const evalSet = planDataset(DEMO_DATASETS.evalBalanced);
     expect(PLANTED_MODES.length).toBeGreaterThanOrEqual(5);
     expect(new Set(PLANTED_MODES.map((m) => m.kind)).size).toBeGreaterThanOrEqual(5);
     for (const m of PLANTED_MODES) {
-      expect(count(biased, m.inSlice), m.id).toBe(0);
+      const slice = biased.filter(m.inSlice);
+      if (m.mechanism === 'missing') expect(slice.length, m.id).toBe(0);
+      else {
+        // Present at its balanced share, every one annotated as the other class.
+        const ofClass = count(biased, (r) => r.cls === m.cls);
+        expect(slice.length / ofClass, m.id).toBeGreaterThan(0.15);
+        expect(new Set(slice.map((r) => r.label)), m.id).toEqual(new Set([m.labelledAs]));
+        expect(slice.every((r) => r.id.startsWith(`${m.labelledAs}/`))).toBe(true);
+      }
       const ofClass = count(evalSet, (r) => r.cls === m.cls);
       expect(count(evalSet, m.inSlice) / ofClass, m.id).toBeGreaterThan(0.15);
     }
+    // Outside the mislabelled slices every label is the drawn class, and evaluation labels are always true.
+    const mislabelled = (r: SceneAttributes): boolean =>
+      PLANTED_MODES.some((m) => m.mechanism === 'mislabelled' && m.inSlice(r));
+    expect(biased.filter((r) => !mislabelled(r)).every((r) => r.label === r.cls)).toBe(true);
+    expect(evalSet.every((r) => r.label === r.cls)).toBe(true);
   });
 
   it('confounders make the slice attribute common in another class of the biased set', () => {
     const biased = planDataset(DEMO_DATASETS.trainBiased);
     const balanced = planDataset(DEMO_DATASETS.trainBalanced);
     for (const m of PLANTED_MODES) {
+      if (m.mechanism !== 'missing') continue;
       // The slice's attribute, transplanted onto the confounder class.
       const attr = (r: SceneAttributes): boolean => m.inSlice({ ...r, cls: m.cls });
       const share = (recs: SceneAttributes[]): number =>
         recs.filter((r) => r.cls === m.confounder.cls && attr(r)).length /
         recs.filter((r) => r.cls === m.confounder.cls).length;
       expect(share(biased), m.id).toBeGreaterThan(1.5 * share(balanced));
+    }
+  });
+});
+
+describe('dataset files', () => {
+  it('write the annotated label to the folder, the manifest and attributes.csv; older caches are rebuilt', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'faultline-demo-dataset-'));
+    try {
+      // One scene per class, every car annotated as a mug: the car must land in mug/.
+      const relabel = (a: SceneAttributes): 'mug' | undefined => (a.cls === 'car' ? 'mug' : undefined);
+      const records = await generateDataset(root, {
+        seed: 5,
+        distribution: { ...BALANCED, relabel },
+        perClass: 1,
+        size: 16,
+        valPerTen: 0,
+        png: true,
+        npy: false,
+      });
+      const car = records.find((r) => r.cls === 'car')!;
+      expect(car.label).toBe('mug');
+      expect(car.id.startsWith('mug/')).toBe(true);
+      expect(existsSync(join(root, car.id))).toBe(true);
+      const manifest = readFileSync(join(root, 'manifest.csv'), 'utf8');
+      expect(manifest).toContain(`${car.id},mug,`);
+      const [header, ...rows] = readFileSync(join(root, 'attributes.csv'), 'utf8').trim().split('\n');
+      const cols = header.split(',');
+      const carRow = rows.map((r) => r.split(',')).find((r) => r[cols.indexOf('id')] === car.id)!;
+      expect([carRow[cols.indexOf('cls')], carRow[cols.indexOf('label')]]).toEqual(['car', 'mug']);
+      expect(isDatasetComplete(root)).toBe(true);
+      const summary = JSON.parse(readFileSync(join(root, 'dataset.json'), 'utf8')) as object;
+      writeFileSync(join(root, 'dataset.json'), JSON.stringify({ ...summary, generatorVersion: 1 }));
+      expect(isDatasetComplete(root)).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

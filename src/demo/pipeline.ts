@@ -26,6 +26,13 @@ export const DEMO_MODELS = {
 
 export const DEMO_CACHE = join('.cache', 'demo');
 
+/**
+ * The failure trees the demo shows: depth 2 (min 5 images per leaf), the method's balanced class weight. At
+ * depth 1 a class has a single failure leaf, one threshold on one feature, which rarely isolates a slice without
+ * also taking in the class's other failures (bench:planted measures both depths).
+ */
+export const DEMO_TREE = { depth: 2, minLeaf: 5 } as const;
+
 /** Generates the balanced evaluation scenes unless a complete copy is already cached; returns its root. */
 export async function ensureEvalData(
   cacheDir: string,

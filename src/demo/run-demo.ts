@@ -22,6 +22,7 @@ import {
   addRandomFeatures,
   DEMO_CACHE,
   DEMO_MODELS,
+  DEMO_TREE,
   ensureEvalData,
   extractDemoRun,
   loadRun,
@@ -52,10 +53,12 @@ function packageRoot(): string {
   return fileURLToPath(new URL('../..', import.meta.url));
 }
 
-/** The split feature of a mode's deepest condition: what the contact sheet shows. */
-function modeFeature(mode: FailureMode): { feature: number; op: string } {
-  const c = mode.conditions[mode.conditions.length - 1];
-  return { feature: c.feature, op: c.op };
+/** The distinct features a mode's rule tests, in rule order, with the side of the split the mode is on. */
+function modeFeatures(mode: FailureMode): { feature: number; op: string }[] {
+  const seen = new Set<number>();
+  return mode.conditions.flatMap((c) =>
+    seen.has(c.feature) ? [] : (seen.add(c.feature), [{ feature: c.feature, op: c.op }]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -85,25 +88,28 @@ async function main(): Promise<void> {
   const run = loadRun(runDir);
   const result = await discover(run, {
     groupBy: 'label',
-    depth: 1,
+    ...DEMO_TREE,
     validation: { kind: 'split', heldOutSplit: 'val' },
     progress: terminalProgress('discover', 'group'),
   });
   writeDiscovery(run, result);
-  step(3, `discover: robust features, grouped by true label, fitted on train, scored on val — ${seconds()}`);
+  step(
+    3,
+    `discover: robust features, grouped by true label, depth ${DEMO_TREE.depth}, fitted on train, scored on val — ${seconds()}`,
+  );
 
   const truth = loadTruth(run, dataRoot);
   const classIndex = (name: string): number => run.classes.findIndex((c) => c.name === name);
   const matches = matchPlanted(result, truth, PLANTED_MODES, classIndex);
   // Across classes, importance (ER x EC) favours tiny groups of errors (one failure in an almost perfect class
-  // scores 1.0), so the demo lists modes by how many failures they explain, ignoring modes under 10 images.
+  // scores 1.0), and raw failure counts favour big leaves of a class that fails everywhere. The demo lists modes
+  // by the failures they hold beyond the class's base rate (f - n x BER), ignoring modes under 10 images.
+  const excess = (group: GroupResult, mode: FailureMode): number =>
+    mode.train.failures - mode.train.n * group.baseErrorRate;
   const ranked: { group: GroupResult; mode: FailureMode }[] = result.groups
     .flatMap((group) => group.modes.map((mode) => ({ group, mode })))
     .filter(({ mode }) => mode.members.length >= 10)
-    .sort(
-      (a, b) =>
-        b.mode.train.failures - a.mode.train.failures || b.mode.train.errorRate - a.mode.train.errorRate,
-    )
+    .sort((a, b) => excess(b.group, b.mode) - excess(a.group, a.mode))
     .slice(0, args.top);
 
   step(
@@ -141,27 +147,25 @@ async function main(): Promise<void> {
           `   planted mode: ${planted.description} — precision ${pct(planted.precision)}, recall ${pct(planted.recall)}`,
         );
       }
-      const { feature, op } = modeFeature(mode);
-      const sheet = await visualiseMode(
-        run,
-        mode,
-        feature,
-        group.classIndex,
-        truth,
-        features,
-        robust,
-        sheetDir,
-      );
-      lines.push(
-        `   feature ${feature} (${op === '>' ? 'high in the mode' : 'low in the mode'}): ${relative(root, sheet)}`,
-      );
+      const sheets: string[] = [];
+      for (const { feature, op } of modeFeatures(mode)) {
+        const sheet = await visualiseMode(
+          run,
+          mode,
+          feature,
+          group.classIndex,
+          truth,
+          features,
+          robust,
+          sheetDir,
+        );
+        sheets.push(`![feature ${feature}](${relative(runDir, sheet)})`);
+        lines.push(
+          `   feature ${feature} (${op === '>' ? 'high in the mode' : 'low in the mode'}): ${relative(root, sheet)}`,
+        );
+      }
       console.log(lines.join('\n'));
-      report.push(
-        ...lines.map((l) => l.replace(/^ {3}/, '   - ')),
-        '',
-        `![feature ${feature}](${relative(runDir, sheet)})`,
-        '',
-      );
+      report.push(...lines.map((l) => l.replace(/^ {3}/, '   - ')), '', ...sheets, '');
     }
   } finally {
     features.close();

@@ -39,6 +39,8 @@ export interface SceneDistribution {
   base: AttributeWeights;
   /** Overrides for one class, merged over `base` value by value. */
   perClass: Partial<Record<DemoClass, AttributeWeights>>;
+  /** The label a scene is annotated with when it is not its class (planted annotation errors); none by default. */
+  relabel?: (a: SceneAttributes) => DemoClass | undefined;
 }
 
 export const BALANCED_WEIGHTS: Required<Pick<AttributeWeights, 'occluded' | 'blurred' | 'noisy'>> = {
