@@ -86,7 +86,8 @@ export const PLANTED_MODES: readonly PlantedMode[] = [
     kind: 'occlusion',
     mechanism: 'mislabelled',
     cls: 'airplane',
-    description: 'airplanes partly hidden by a grey block (every such airplane in training is labelled "house")',
+    description:
+      'airplanes partly hidden by a grey block (every such airplane in training is labelled "house")',
     inSlice: (a) => a.cls === 'airplane' && a.occluded,
     labelledAs: 'house',
   },
