@@ -63,8 +63,10 @@ export function sheetGeometry(layout: SheetLayout): {
 
 function textSvg(layout: SheetLayout, geo: ReturnType<typeof sheetGeometry>): string {
   const parts: string[] = [];
+  // Long titles (e.g. with an attack budget) shrink to fit the sheet: bold sans glyphs average ~0.6 em.
+  const titleSize = Math.min(14, (geo.width - 2 * GAP) / (0.6 * Math.max(1, layout.title.length)));
   parts.push(
-    `<text x="${GAP}" y="18" font-family="${FONT}" font-size="14" font-weight="bold" fill="#111">${escapeXml(layout.title)}</text>`,
+    `<text x="${GAP}" y="18" font-family="${FONT}" font-size="${titleSize.toFixed(1)}" font-weight="bold" fill="#111">${escapeXml(layout.title)}</text>`,
   );
   layout.rows.forEach((row, r) => {
     const top = geo.rowTop(r);

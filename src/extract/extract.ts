@@ -163,6 +163,8 @@ export async function extractRun(
       })
     : undefined;
 
+  const modelWarnings = [...(inspected?.warnings ?? []), ...(robust?.warnings ?? [])];
+
   // The label space is the inspected model's: its spec's classes, or ImageNet's for a 1000-way classifier.
   let labelSpace: ClassInfo[] | undefined = opts.classMap
     ? readClassMap(opts.classMap)
@@ -235,7 +237,7 @@ export async function extractRun(
         alreadyComplete: true,
         seconds: 0,
         imagesPerSecond: 0,
-        warnings: [],
+        warnings: modelWarnings,
       };
     }
     throw new FaultlineError(`${out} already holds a different run; choose another --out or pass --force`);
@@ -473,6 +475,7 @@ interface FinalizeInput {
 
 function finalize(f: FinalizeInput): ExtractSummary {
   const n = f.samples.length;
+  const modelWarnings = [...(f.inspected?.warnings ?? []), ...(f.robust?.warnings ?? [])];
   const skippedReason = new Map<number, string>();
   const modelPredictions = new Map<number, Prediction>();
   for (const record of f.done.values()) {
@@ -567,6 +570,7 @@ function finalize(f: FinalizeInput): ExtractSummary {
       chunkSize: f.chunkSize,
       batchSize: f.batchSize,
       seconds: f.seconds,
+      ...(modelWarnings.length > 0 ? { warnings: modelWarnings } : {}),
     },
   };
 
@@ -593,7 +597,7 @@ function finalize(f: FinalizeInput): ExtractSummary {
     alreadyComplete: false,
     seconds: f.seconds,
     imagesPerSecond: f.seconds > 0 ? f.processedNow / f.seconds : 0,
-    warnings: f.dataset.warnings,
+    warnings: [...modelWarnings, ...f.dataset.warnings],
   };
 }
 

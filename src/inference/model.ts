@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
+import { cpuHasVnni, int8SaturationWarning } from './int8-kernels.js';
 
 // onnx-proto is CommonJS: its named export is only reachable through the default import under ESM.
 const { onnx } = onnxProto;
@@ -31,6 +32,8 @@ export interface LoadedModel {
   session: InferenceSession;
   spec: ResolvedModelSpec;
   record: ModelRecord;
+  /** Things the user should know before trusting the model's outputs on this machine (e.g. int8 saturation). */
+  warnings: string[];
 }
 
 export interface LoadModelOptions {
@@ -116,8 +119,9 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
     graphOptimizationLevel: 'all',
   };
   let session: InferenceSession;
+  let bytes: Buffer;
   try {
-    const bytes = readFileSync(file);
+    bytes = readFileSync(file);
     const probe = await ort.InferenceSession.create(bytes, sessionOptions);
     const missing = wanted.filter((n): n is string => !!n && !probe.outputNames.includes(n));
     if (missing.length > 0) {
@@ -161,7 +165,14 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
       string
     >,
   };
-  return { path: file, session, spec: { input, preprocess, outputs, classes: specIn.classes }, record };
+  const saturation = int8SaturationWarning(file, bytes, cpuHasVnni());
+  return {
+    path: file,
+    session,
+    spec: { input, preprocess, outputs, classes: specIn.classes },
+    record,
+    warnings: saturation ? [saturation] : [],
+  };
 }
 
 function resolveInput(session: InferenceSession, spec: ModelSpecFile, file: string): string {

@@ -84,5 +84,12 @@ export interface RunManifest {
   featureMap?: { output: string; channels: number; height: number; width: number };
   versions: Record<string, string>;
   /** How the run was extracted; the fingerprint lets a rerun of the same command recognise finished work. */
-  extract?: { fingerprint: string; chunkSize: number; batchSize: number; seconds: number };
+  extract?: {
+    fingerprint: string;
+    chunkSize: number;
+    batchSize: number;
+    seconds: number;
+    /** What the models warned about on the extracting machine (e.g. int8 saturation), when anything. */
+    warnings?: string[];
+  };
 }

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { extractRun } from '../../src/extract/extract.js';
+import { cpuHasVnni } from '../../src/inference/int8-kernels.js';
 import { loadRun } from '../../src/run/load.js';
 import { writeTinyModel } from '../helpers/tiny-model.js';
 
@@ -49,5 +50,9 @@ describe.skipIf(!existsSync(imagenetteVal) || !existsSync(mobilenet))('Imagenett
     // The first 96 sorted samples are tench photos; the measured class accuracy is high but not perfect.
     expect(summary.top1Accuracy).toBeGreaterThan(0.6);
     expect(run.manifest.models.inspected?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The int8 model's predictions depend on the CPU's int8 instructions; the run says so where they saturate.
+    const saturation = summary.warnings.filter((w) => w.includes('int8 (u8s8)'));
+    expect(saturation).toHaveLength(cpuHasVnni() === false ? 1 : 0);
+    expect(run.manifest.extract?.warnings ?? []).toEqual(saturation);
   });
 });
