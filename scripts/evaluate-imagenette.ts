@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
@@ -20,6 +21,7 @@ import { loadRun, type Run } from '../src/run/load.js';
 import { discover, writeDiscovery } from '../src/discover/discover.js';
 import type { DiscoveryResult, FailureMode, GroupResult } from '../src/discover/schema.js';
 import { visualize } from '../src/explain/visualize.js';
+import { cpuHasVnni } from '../src/inference/int8-kernels.js';
 import { terminalProgress } from '../src/shared/progress.js';
 
 const args = process.argv.slice(2);
@@ -174,6 +176,14 @@ lines.push('');
 lines.push(
   `Extraction: ${summary.alreadyComplete ? 'reused an existing run' : `${summary.seconds.toFixed(0)} s`}.`,
 );
+// MobileNetV2-int8's predictions depend on the CPU's int8 instructions (src/inference/int8-kernels.ts).
+const vnni = cpuHasVnni();
+lines.push('');
+lines.push(
+  `Machine: ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, VNNI ` +
+    `${vnni === undefined ? 'unknown' : vnni ? 'yes' : 'no (int8 kernels saturate: MobileNetV2 predictions differ from a VNNI machine)'}; ` +
+    `onnxruntime-node ${run.manifest.versions.onnxruntime}.`,
+);
 for (const groupBy of ['label', 'prediction'] as const) {
   for (const depth of [1, 2]) {
     lines.push('');
@@ -250,7 +260,9 @@ for (const { g, m } of modes) {
   );
 }
 
-// Robust vs non-robust attacks on the same images (the top mode of the most important class).
+// Robust vs non-robust attacks on the same images (the top mode of the most important class), at the method's
+// strength (alpha 10, 100 steps: L2 60-90 at 128 px) and within a small L2 budget, where a non-robust feature can
+// be driven up without a visible change and a robust one cannot.
 if (modes.length > 0) {
   const { g, m } = modes[0];
   const feature = m.conditions[0].feature;
@@ -264,23 +276,46 @@ if (modes.length > 0) {
       },
     },
   };
-  const [rec] = await visualize(standardRun, {
-    group: g.classIndex,
-    features: [feature],
-    groupBy: 'label',
-    k: 5,
-    steps,
-    outRoot: join(runDir, 'visuals-standard'),
-  });
-  const target = join(figures, `standard-${g.className}-feature-${feature}.jpg`);
-  await sharp(join(runDir, 'visuals-standard', rec.group.key, `feature-${feature}`, rec.sheet))
-    .jpeg({ quality: 80 })
-    .toFile(target);
+  const SMALL = { alpha: 1, steps: 20, budget: 10 };
+  const attacks = [
+    { network: 'robust', run, name: 'small', ...SMALL },
+    { network: 'non-robust', run: standardRun, name: 'standard', steps },
+    { network: 'non-robust', run: standardRun, name: 'standard-small', ...SMALL },
+  ];
   lines.push('');
   lines.push(
-    `Side by side, the same top images attacked through the non-robust network (feature ${feature} of that network): ` +
-      `![non-robust attacks](evaluation-imagenette/standard-${g.className}-feature-${feature}.jpg)`,
+    `Robust vs non-robust feature attacks on the same five photos (top mode of ${g.className}, feature ${feature} ` +
+      `of each network; value before -> after, mean over the photos):`,
   );
+  lines.push('');
+  lines.push(`- robust, ${steps} steps of alpha 10: the first figure above`);
+  for (const a of attacks) {
+    const outRoot = join(runDir, `visuals-${a.name}`);
+    const [rec] = await visualize(a.run, {
+      group: g.classIndex,
+      features: [feature],
+      groupBy: 'label',
+      k: 5,
+      steps: a.steps,
+      ...('alpha' in a ? { alpha: a.alpha, budget: a.budget } : {}),
+      outRoot,
+    });
+    const file = `${a.name}-${g.className}-feature-${feature}.jpg`;
+    await sharp(join(outRoot, rec.group.key, `feature-${feature}`, rec.sheet))
+      .jpeg({ quality: 80 })
+      .toFile(join(figures, file));
+    const before = mean(rec.images.map((i) => i.attack.before));
+    const after = mean(rec.images.map((i) => i.attack.after));
+    const l2 = mean(rec.images.map((i) => i.attack.distance));
+    const how =
+      'alpha' in a
+        ? `${a.steps} steps of alpha ${a.alpha} within L2 ${a.budget}`
+        : `${a.steps} steps of alpha 10`;
+    lines.push(
+      `- ${a.network}, ${how}: ${before.toFixed(2)} -> ${after.toFixed(2)} (x${(after / before).toFixed(1)}, ` +
+        `mean L2 ${l2.toFixed(1)}) ![${a.network} attacks, ${how}](evaluation-imagenette/${file})`,
+    );
+  }
 }
 
 const resultsFile = join(figures, 'results.md');

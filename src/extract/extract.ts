@@ -80,6 +80,8 @@ export interface ExtractOptions {
   force?: boolean;
   /** Called before each chunk; throwing stops the run (tests use it to simulate a crash). */
   onChunk?: (chunk: number) => void;
+  /** Called at once for each model warning (they are also in the summary), so a long run can be stopped early. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface ExtractSummary {
@@ -164,6 +166,7 @@ export async function extractRun(
     : undefined;
 
   const modelWarnings = [...(inspected?.warnings ?? []), ...(robust?.warnings ?? [])];
+  for (const w of modelWarnings) opts.onWarning?.(w);
 
   // The label space is the inspected model's: its spec's classes, or ImageNet's for a 1000-way classifier.
   let labelSpace: ClassInfo[] | undefined = opts.classMap

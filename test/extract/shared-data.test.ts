@@ -34,7 +34,9 @@ describe.skipIf(!existsSync(waterJug))('Barlow water-jug sample', () => {
 describe.skipIf(!existsSync(imagenetteVal) || !existsSync(mobilenet))('Imagenette with MobileNetV2', () => {
   it('maps wnid folders to ImageNet classes and classifies most images right', async () => {
     const out = join(work, 'imagenette');
+    const early: string[] = [];
     const summary = await extractRun({
+      onWarning: (w) => early.push(w),
       data: imagenetteVal,
       out,
       model: mobilenet,
@@ -54,5 +56,6 @@ describe.skipIf(!existsSync(imagenetteVal) || !existsSync(mobilenet))('Imagenett
     const saturation = summary.warnings.filter((w) => w.includes('int8 (u8s8)'));
     expect(saturation).toHaveLength(cpuHasVnni() === false ? 1 : 0);
     expect(run.manifest.extract?.warnings ?? []).toEqual(saturation);
+    expect(early).toEqual(saturation);
   });
 });

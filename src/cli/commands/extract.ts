@@ -77,6 +77,7 @@ export function register(program: Command): void {
         chunkSize: flags.chunkSize as number,
         threads: flags.threads as number | undefined,
         force: flags.force === true,
+        onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       };
       const summary = await extractRun(opts, terminalProgress('extract'));
       const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(100 * x).toFixed(2)}%`);
