@@ -18,6 +18,7 @@ import { discover } from '../src/discover/discover.js';
 import { writeSyntheticRun, type SyntheticSample } from '../src/discover/synthetic-run.test-support.js';
 import { loadRun } from '../src/run/load.js';
 import { terminalProgress } from '../src/shared/progress.js';
+import { xorshift32 } from './xorshift.js';
 
 const env = (name: string, fallback: number): number =>
   process.env[name] ? Number(process.env[name]) : fallback;
@@ -159,13 +160,7 @@ function plantedFeature(c: number): number {
  * where they fail with the planted feature raised. Features are ReLU(uniform) so about a quarter are exactly 0.
  */
 function writeBenchRun(target: string, classCount: number): void {
-  let state = 0x9e3779b9;
-  const rand = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  const rand = xorshift32();
   const pool = new Float32Array(1 << 24);
   for (let i = 0; i < pool.length; i++) pool[i] = Math.max(0, rand() * 2 - 0.5);
   const samples: SyntheticSample[] = [];

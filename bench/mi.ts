@@ -12,25 +12,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mutualInfoClassif } from '../src/discover/mutual-information.js';
 import { numberFlag } from './resnet50.js';
+import { xorshift32 } from './xorshift.js';
 
 const rows = numberFlag('--rows', 1040);
 const cols = numberFlag('--cols', 2048);
 const repeats = numberFlag('--repeats', 5);
 
-let state = 0x9e3779b9;
-const rand = (): number => {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 4294967296;
-};
+const rand = xorshift32();
 const X = new Float32Array(rows * cols);
 for (let i = 0; i < X.length; i++) X[i] = Math.max(0, rand() * 2 - 0.5);
 const y = new Uint8Array(rows);
 for (let i = 0; i < rows; i++) y[i] = rand() < 0.2 ? 1 : 0;
 
 let best = Infinity;
-let ours = new Float64Array(0);
+let ours: Float64Array = new Float64Array(0);
 for (let r = 0; r < repeats; r++) {
   const t = performance.now();
   ours = mutualInfoClassif(X, rows, cols, y, { noise: { kind: 'jitter', seed: 0 } });
