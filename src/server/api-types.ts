@@ -40,6 +40,8 @@ export interface OverviewResponse {
   hasDiscovery: boolean;
   accuracy: number;
   predictionSets: PredictionSetSummary[];
+  /** What extraction warned about (run.json `extract.warnings`, e.g. int8 saturation on the extracting CPU). */
+  warnings: string[];
   /** Classes matching the search, before paging. */
   total: number;
   page: number;

@@ -52,6 +52,7 @@ describe('explorer API', () => {
     expect(body.classes.map((c) => c.classIndex)).toEqual([0, 1]);
     expect(body.predictionSets.map((s) => s.name)).toEqual(['inspected', 'robust']);
     expect(body.accuracy).toBeCloseTo(2 / 3, 1);
+    expect(body.warnings).toEqual([]);
     const page3 = await get<OverviewResponse>('/api/overview?pageSize=2&page=3&sort=index');
     expect(page3.body.classes.map((c) => c.classIndex)).toEqual([4]);
     const search = await get<OverviewResponse>('/api/overview?q=class_3');

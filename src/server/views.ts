@@ -125,6 +125,7 @@ export function overview(
     hasDiscovery: data.discovery !== null,
     accuracy: data.accuracyBySet.get(data.predictionSet) ?? 0,
     predictionSets: [...data.accuracyBySet].map(([name, acc]) => ({ name, accuracy: acc })),
+    warnings: data.run.manifest.extract?.warnings ?? [],
     total: rows.length,
     page: query.page,
     pageSize: query.pageSize,

@@ -42,6 +42,7 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
       secondModel: true,
       visuals: true,
       classNames: { 5: '<img src=x onerror="window.__xss=1">' },
+      extractWarnings: ['m.onnx: 53 int8 (u8s8) conv/matmul nodes <img src=x onerror="window.__xss=3">'],
     });
     created = createStudy(run.runDir, {
       features: 'top-modes',
@@ -67,6 +68,10 @@ describe.skipIf(!hasChromium)('explorer in a browser', () => {
     expect(await page.getByTestId('class-table').locator('tbody tr').count()).toBe(6);
     // A hostile class name is text, not markup.
     expect(await page.getByText('<img src=x onerror="window.__xss=1">').count()).toBe(1);
+    // Extraction's warnings (e.g. int8 saturation) stand above the table, as text.
+    expect(await page.getByTestId('run-warning').textContent()).toContain(
+      '53 int8 (u8s8) conv/matmul nodes <img',
+    );
     await shot('01-overview');
 
     await page.getByTestId('class-link-0').click();

@@ -31,6 +31,8 @@ export interface SyntheticRunOptions {
   visuals?: boolean;
   /** Override a class's name (e.g. to test escaping). */
   classNames?: Record<number, string>;
+  /** Warnings recorded in run.json as extraction's (extract.warnings). */
+  extractWarnings?: string[];
 }
 
 export interface SyntheticRun {
@@ -173,6 +175,17 @@ export async function buildSyntheticRun(options: SyntheticRunOptions): Promise<S
       },
     },
     versions: {},
+    ...(options.extractWarnings
+      ? {
+          extract: {
+            fingerprint: 'synthetic',
+            chunkSize: 1,
+            batchSize: 1,
+            seconds: 0,
+            warnings: options.extractWarnings,
+          },
+        }
+      : {}),
   };
   writeJson(join(runDir, 'run.json'), manifest);
 

@@ -63,6 +63,11 @@ export function Overview() {
           )}
         </div>
       )}
+      {data?.warnings.map((w) => (
+        <p key={w} className="warn" data-testid="run-warning">
+          warning from extraction: {w}
+        </p>
+      ))}
       <div className="controls">
         <input
           type="search"
