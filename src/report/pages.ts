@@ -78,6 +78,7 @@ export function overviewPage(o: OverviewResponse, generatedAt: string): string {
         >
       </div>
       ${o.hasDiscovery ? '' : html`<p class="warn">No discovery.json: run faultline discover first.</p>`}
+      ${o.warnings.map((w) => html`<p class="warn">warning from extraction: ${w}</p>`)}
       <p>Classes ranked by base error rate.</p>
       <table>
         <thead>

@@ -28,6 +28,7 @@ beforeAll(async () => {
     samplesPerClass: 24,
     visuals: true,
     classNames: { 0: HOSTILE_CLASS },
+    extractWarnings: [`int8 kernels saturate ${HOSTILE_ANSWER}`],
   });
   const created = createStudy(run.runDir, {
     features: 'top-modes',
@@ -82,6 +83,9 @@ describe('static report', () => {
     }
     const classPage = readFileSync(join(out, 'classes', '0.html'), 'utf8');
     expect(classPage).toContain(escapeHtml(HOSTILE_CLASS));
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(
+      `warning from extraction: int8 kernels saturate ${escapeHtml(HOSTILE_ANSWER)}`,
+    );
     expect(classPage).toContain(`feature ${run.modeFeature(0)} &#39;&lt;b&gt;handle&lt;/b&gt;&#39;`);
   });
 
