@@ -55,10 +55,11 @@ function packageRoot(): string {
 
 /** The distinct features a mode's rule tests, in rule order, with the side of the split the mode is on. */
 function modeFeatures(mode: FailureMode): { feature: number; op: string }[] {
-  const seen = new Set<number>();
-  return mode.conditions.flatMap((c) =>
-    seen.has(c.feature) ? [] : (seen.add(c.feature), [{ feature: c.feature, op: c.op }]),
-  );
+  const out: { feature: number; op: string }[] = [];
+  for (const c of mode.conditions) {
+    if (!out.some((f) => f.feature === c.feature)) out.push({ feature: c.feature, op: c.op });
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
