@@ -23,6 +23,9 @@ const INTEGER_OPS: Record<string, number> = {
 
 /** Number of u8s8 integer conv/matmul nodes (int8 weights) in an ONNX model. */
 export function countU8S8Nodes(modelBytes: Uint8Array): number {
+  // Op types are plain strings in the protobuf: a byte search skips decoding float models (100+ MB) entirely.
+  const bytes = Buffer.from(modelBytes.buffer, modelBytes.byteOffset, modelBytes.byteLength);
+  if (!bytes.includes('QLinear') && !bytes.includes('Integer')) return 0;
   const model = onnx.ModelProto.decode(modelBytes);
   const graph = model.graph;
   if (!graph) return 0;
