@@ -57,7 +57,8 @@ try {
         String(repeats),
       ]).toString(),
     );
-    const native = new Float64Array(readFileSync(join(work, 'mi.f64')).buffer.slice(0));
+    const raw = readFileSync(join(work, 'mi.f64'));
+    const native = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     let maxDiff = 0;
     for (let j = 0; j < cols; j++) maxDiff = Math.max(maxDiff, Math.abs(native[j] - ours[j]));
     console.log(`native C (${cc} -O2): ${ms.toFixed(0)} ms, ${perPoint(ms)} ns per value`);

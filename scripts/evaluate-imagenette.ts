@@ -20,6 +20,7 @@ import { addFeatureSet } from '../src/extract/add-features.js';
 import { loadRun, type Run } from '../src/run/load.js';
 import { discover, writeDiscovery } from '../src/discover/discover.js';
 import type { DiscoveryResult, FailureMode, GroupResult } from '../src/discover/schema.js';
+import { ATTACK_DEFAULTS } from '../src/explain/attack.js';
 import { visualize } from '../src/explain/visualize.js';
 import { cpuHasVnni } from '../src/inference/int8-kernels.js';
 import { terminalProgress } from '../src/shared/progress.js';
@@ -277,9 +278,16 @@ if (modes.length > 0) {
     },
   };
   const SMALL = { alpha: 1, steps: 20, budget: 10 };
-  const attacks = [
+  const attacks: {
+    network: string;
+    run: Run;
+    name: string;
+    alpha: number;
+    steps: number;
+    budget?: number;
+  }[] = [
     { network: 'robust', run, name: 'small', ...SMALL },
-    { network: 'non-robust', run: standardRun, name: 'standard', steps },
+    { network: 'non-robust', run: standardRun, name: 'standard', alpha: ATTACK_DEFAULTS.alpha, steps },
     { network: 'non-robust', run: standardRun, name: 'standard-small', ...SMALL },
   ];
   lines.push('');
@@ -288,7 +296,7 @@ if (modes.length > 0) {
       `of each network; value before -> after, mean over the photos):`,
   );
   lines.push('');
-  lines.push(`- robust, ${steps} steps of alpha 10: the first figure above`);
+  lines.push(`- robust, ${steps} steps of alpha ${ATTACK_DEFAULTS.alpha}: the first figure above`);
   for (const a of attacks) {
     const outRoot = join(runDir, `visuals-${a.name}`);
     const [rec] = await visualize(a.run, {
@@ -297,7 +305,8 @@ if (modes.length > 0) {
       groupBy: 'label',
       k: 5,
       steps: a.steps,
-      ...('alpha' in a ? { alpha: a.alpha, budget: a.budget } : {}),
+      alpha: a.alpha,
+      budget: a.budget,
       outRoot,
     });
     const file = `${a.name}-${g.className}-feature-${feature}.jpg`;
@@ -308,9 +317,7 @@ if (modes.length > 0) {
     const after = mean(rec.images.map((i) => i.attack.after));
     const l2 = mean(rec.images.map((i) => i.attack.distance));
     const how =
-      'alpha' in a
-        ? `${a.steps} steps of alpha ${a.alpha} within L2 ${a.budget}`
-        : `${a.steps} steps of alpha 10`;
+      `${a.steps} steps of alpha ${a.alpha}` + (a.budget !== undefined ? ` within L2 ${a.budget}` : '');
     lines.push(
       `- ${a.network}, ${how}: ${before.toFixed(2)} -> ${after.toFixed(2)} (x${(after / before).toFixed(1)}, ` +
         `mean L2 ${l2.toFixed(1)}) ![${a.network} attacks, ${how}](evaluation-imagenette/${file})`,

@@ -388,6 +388,7 @@ export async function extractRun(
     state,
     inspected,
     robust,
+    modelWarnings,
     robustOutput,
     givenPredictions,
     predictionsFile: opts.predictions,
@@ -464,6 +465,8 @@ interface FinalizeInput {
   state: PartialState;
   inspected?: LoadedModel;
   robust?: LoadedModel;
+  /** The inspected and robust models' warnings, in that order. */
+  modelWarnings: string[];
   robustOutput?: string;
   givenPredictions?: Map<string, number>;
   predictionsFile?: string;
@@ -478,7 +481,7 @@ interface FinalizeInput {
 
 function finalize(f: FinalizeInput): ExtractSummary {
   const n = f.samples.length;
-  const modelWarnings = [...(f.inspected?.warnings ?? []), ...(f.robust?.warnings ?? [])];
+  const { modelWarnings } = f;
   const skippedReason = new Map<number, string>();
   const modelPredictions = new Map<number, Prediction>();
   for (const record of f.done.values()) {
