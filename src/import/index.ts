@@ -20,5 +20,5 @@ export {
 } from './resnet-arch.js';
 export { buildResNetOnnx, OUTPUT_NAMES, INPUT_NAME } from './resnet-onnx.js';
 export { tensorToFloat32, type Float32Tensor } from './tensor-data.js';
-export { fetchModel, type FetchableModel, type FetchModelOptions } from './fetch-model.js';
-export { downloadVerified, type DownloadOptions, type DownloadResult } from './download.js';
+export { fetchModel, type FetchableModel, type FetchModelOptions } from '../fetch/models.js';
+export { downloadVerified, type DownloadOptions, type DownloadResult } from '../fetch/download.js';

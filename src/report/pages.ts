@@ -5,7 +5,7 @@ import type {
   MemberRow,
   ModeResponse,
   OverviewResponse,
-} from '../server/api-types.js';
+} from '../shared/api/explorer.js';
 import type { PairResult } from '../study/index.js';
 import { html, localUrl, type SafeHtml } from './html.js';
 import { treeSvg } from './tree-svg.js';

@@ -5,12 +5,12 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { getFeatureNames } from '../study/index.js';
-import { StudyService } from '../server/study-adapter.js';
-import { FeatureNameCache } from '../server/feature-name-cache.js';
-import { loadExplorerData } from '../server/explorer-data.js';
-import { resolveInsideRoots } from '../server/safe-path.js';
-import { thumbnail } from '../server/thumbnail.js';
-import { visualSetsForFeature, VISUAL_FILE } from '../server/visuals.js';
+import { StudyService } from '../explorer/study-service.js';
+import { FeatureNameCache } from '../explorer/feature-name-cache.js';
+import { loadExplorerData } from '../explorer/explorer-data.js';
+import { resolveInsideRoots } from '../explorer/safe-path.js';
+import { thumbnail } from '../image/thumbnail.js';
+import { visualSetsForFeature, VISUAL_FILE } from '../explorer/visuals.js';
 import {
   allMembers,
   classView,
@@ -19,8 +19,8 @@ import {
   overview,
   rulesUsingFeature,
   type FeatureNamer,
-} from '../server/views.js';
-import type { FeatureResponse } from '../server/api-types.js';
+} from '../explorer/views.js';
+import type { FeatureResponse } from '../shared/api/explorer.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import {
   classHref,

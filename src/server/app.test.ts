@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSyntheticRun, type SyntheticRun } from '../../test/e2e/synthetic-run.js';
-import { openDatabase } from '../store/database.js';
+import { openDatabase } from '../study/store/database.js';
 import { createApp } from './app.js';
 import { createExplorer, hostsFor, type Explorer } from './serve.js';
 import type {
@@ -12,7 +12,7 @@ import type {
   MembersResponse,
   ModeResponse,
   OverviewResponse,
-} from './api-types.js';
+} from '../shared/api/explorer.js';
 
 let dir: string;
 let run: SyntheticRun;

@@ -1,9 +1,9 @@
 /** What the HTTP layer is built over: the loaded run plus the optional services (re-discovery, study). */
 import type { GroupResult } from '../discover/schema.js';
-import type { DiscoverySettings } from './api-types.js';
-import type { ExplorerData } from './explorer-data.js';
-import type { FeatureNamer } from './views.js';
-import type { StudyService } from './study-adapter.js';
+import type { DiscoverySettings } from '../shared/api/explorer.js';
+import type { ExplorerData } from '../explorer/explorer-data.js';
+import type { FeatureNamer } from '../explorer/views.js';
+import type { StudyService } from '../explorer/study-service.js';
 
 export interface ExplorerContext {
   data: ExplorerData;

@@ -7,8 +7,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z, type ZodType, type ZodTypeDef } from 'zod';
 import { FaultlineError } from '../shared/errors.js';
-import type { ApiError } from './api-types.js';
-import { PathRefusedError } from './safe-path.js';
+import type { ApiError } from '../shared/api/explorer.js';
+import { PathRefusedError } from '../explorer/safe-path.js';
 
 /** A client error with a status and a message safe to show. */
 export class ApiHttpError extends Error {

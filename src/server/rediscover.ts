@@ -5,8 +5,8 @@
 import type { DiscoverOptions } from '../discover/discover.js';
 import type { DiscoveryResult, GroupResult } from '../discover/schema.js';
 import type { Validation } from '../discover/validation.js';
-import type { DiscoverySettings } from './api-types.js';
-import type { ExplorerData } from './explorer-data.js';
+import type { DiscoverySettings } from '../shared/api/explorer.js';
+import type { ExplorerData } from '../explorer/explorer-data.js';
 import { ApiHttpError } from './http-errors.js';
 
 /** The discover options a discovery.json was made with. */

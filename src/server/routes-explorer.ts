@@ -2,10 +2,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ExplorerContext } from './context.js';
-import type { DiscoverySettings } from './api-types.js';
-import { findMode, type ExplorerData } from './explorer-data.js';
+import type { DiscoverySettings } from '../shared/api/explorer.js';
+import { findMode, type ExplorerData } from '../explorer/explorer-data.js';
 import { ApiHttpError, jsonBody, notFound, parseWith, pathInt, queryInt } from './http-errors.js';
-import { visualSetsForFeature } from './visuals.js';
+import { visualSetsForFeature } from '../explorer/visuals.js';
 import {
   allMembers,
   membersCsv,
@@ -15,7 +15,7 @@ import {
   modeView,
   overview,
   rulesUsingFeature,
-} from './views.js';
+} from '../explorer/views.js';
 
 const overviewQuery = z
   .object({

@@ -10,9 +10,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ExplorerContext } from './context.js';
 import { ApiHttpError, notFound, parseWith, pathInt } from './http-errors.js';
-import { resolveInsideRoots } from './safe-path.js';
-import { thumbnail } from './thumbnail.js';
-import { GROUP_KEY, VISUAL_FILE, visualsFolder } from './visuals.js';
+import { resolveInsideRoots } from '../explorer/safe-path.js';
+import { thumbnail } from '../image/thumbnail.js';
+import { GROUP_KEY, VISUAL_FILE, visualsFolder } from '../explorer/visuals.js';
 
 const IMAGE_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',

@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { ExplorerContext } from './context.js';
 import { ApiHttpError, jsonBody, parseWith, pathInt } from './http-errors.js';
-import type { StudyService } from './study-adapter.js';
+import type { StudyService } from '../explorer/study-service.js';
 
 export const answerBody = z
   .object({

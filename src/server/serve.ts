@@ -9,9 +9,9 @@ import { serve as serveNode, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp, DEFAULT_BODY_LIMIT } from './app.js';
 import type { ExplorerContext } from './context.js';
-import { loadExplorerData } from './explorer-data.js';
-import { FeatureNameCache } from './feature-name-cache.js';
-import { StudyService } from './study-adapter.js';
+import { loadExplorerData } from '../explorer/explorer-data.js';
+import { FeatureNameCache } from '../explorer/feature-name-cache.js';
+import { StudyService } from '../explorer/study-service.js';
 import { rediscoverGroup } from './rediscover.js';
 
 export interface ServeOptions {

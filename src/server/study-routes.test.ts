@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSyntheticRun, type SyntheticRun } from '../../test/e2e/synthetic-run.js';
 import { createStudy, type CreatedStudy } from '../study/index.js';
 import { createExplorer, type Explorer } from './serve.js';
-import type { ClassResponse, FeatureResponse, StudyTaskResponse } from './api-types.js';
+import type { ClassResponse, FeatureResponse, StudyTaskResponse } from '../shared/api/explorer.js';
 
 let dir: string;
 let run: SyntheticRun;

@@ -5,8 +5,8 @@
  * Reading never creates the database: a run without a study simply has no names.
  */
 import { existsSync } from 'node:fs';
-import { databasePath, openDatabase } from '../store/database.js';
-import { readFeatureNames, type FeatureNameRow } from '../store/study-store.js';
+import { databasePath, openDatabase } from './store/database.js';
+import { readFeatureNames, type FeatureNameRow } from './store/study-store.js';
 
 export const DEFAULT_FEATURE_SET = 'robust';
 

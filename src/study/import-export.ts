@@ -6,8 +6,8 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileError } from '../shared/errors.js';
-import { openDatabase } from '../store/database.js';
-import { StudyStore } from '../store/study-store.js';
+import { openDatabase } from './store/database.js';
+import { StudyStore } from './store/study-store.js';
 import { readClassLabels, runClassLabels, type ClassLabel } from './class-names.js';
 import { formatMturkCsv, readMturkCsv, type MturkRow } from './mturk-csv.js';
 import { DEFAULT_GOLD_RULE } from './quality.js';

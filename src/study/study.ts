@@ -4,8 +4,8 @@
  * admin token with `requireAdmin` (the server does this per request).
  */
 import { FaultlineError } from '../shared/errors.js';
-import { databasePath, openDatabase, type Db } from '../store/database.js';
-import { StudyStore } from '../store/study-store.js';
+import { databasePath, openDatabase, type Db } from './store/database.js';
+import { StudyStore } from './store/study-store.js';
 import { existsSync } from 'node:fs';
 import { aggregateStudy, featureKey } from './aggregate.js';
 import { StudyError } from './errors.js';

@@ -24,13 +24,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register as registerDatasets } from '../../src/cli/commands/datasets.js';
 import { FETCHABLE_MODELS, register as registerModels } from '../../src/cli/commands/models.js';
-import { fetchModel } from '../../src/import/fetch-model.js';
+import { fetchModel } from '../../src/fetch/models.js';
 import { loadModel } from '../../src/inference/model.js';
 import { readModelSpec } from '../../src/inference/spec.js';
-import { FETCHABLE_DATASETS, fetchDataset, markerPath } from '../../src/ingest/fetch-datasets.js';
+import { FETCHABLE_DATASETS, fetchDataset, markerPath } from '../../src/fetch/datasets.js';
 import { ingestDataset } from '../../src/ingest/index.js';
 import { FaultlineError } from '../../src/shared/errors.js';
-import { FETCH_BASE_URL_ENV } from '../../src/shared/fetch-source.js';
+import { FETCH_BASE_URL_ENV } from '../../src/fetch/source.js';
 import { tgzArchive, type TarTestEntry } from '../fixtures/fetch/tar-writer.js';
 
 const SHARED_MODEL = '/work/shared/models/mobilenetv2-12-int8.onnx';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchModel, type FetchableModel } from '../../src/import/fetch-model.js';
+import { fetchModel, type FetchableModel } from '../../src/fetch/models.js';
 import { importCheckpoint } from '../../src/import/import-checkpoint.js';
 import { FaultlineError } from '../../src/shared/errors.js';
 import { FIXTURES } from './reference.js';

@@ -1,5 +1,5 @@
 /**
- * `faultline datasets fetch|list`: download a known dataset (FETCHABLE_DATASETS in src/ingest/fetch-datasets.ts),
+ * `faultline datasets fetch|list`: download a known dataset (FETCHABLE_DATASETS in src/fetch/datasets.ts),
  * resumable and sha256-checked, extract it safely and print the command that analyses it.
  */
 import { homedir } from 'node:os';
@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { progressPrinter, sha256Option } from '../download-options.js';
 import { invalidOption } from '../../shared/errors.js';
-import { FETCH_BASE_URL_ENV } from '../../shared/fetch-source.js';
-import { FETCHABLE_DATASETS, fetchDataset } from '../../ingest/fetch-datasets.js';
+import { FETCH_BASE_URL_ENV } from '../../fetch/source.js';
+import { FETCHABLE_DATASETS, fetchDataset } from '../../fetch/datasets.js';
 import { ingestDataset } from '../../ingest/index.js';
 import { defaultModelsDir } from './models.js';
 

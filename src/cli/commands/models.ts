@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { progressPrinter, sha256Option } from '../download-options.js';
 import { invalidOption, FaultlineError } from '../../shared/errors.js';
-import type { FetchableModel } from '../../import/fetch-model.js';
-import { fetchModel } from '../../import/fetch-model.js';
+import type { FetchableModel } from '../../fetch/models.js';
+import { fetchModel } from '../../fetch/models.js';
 import { importCheckpoint, type ImportCheckpointResult } from '../../import/import-checkpoint.js';
 import { ARCH_NAMES, parseArch } from '../../import/resnet-arch.js';
 import { mobilenetV2Spec, writeSpecBeside } from '../../import/onnx-zoo-spec.js';
-import { FETCH_BASE_URL_ENV, fetchUrl } from '../../shared/fetch-source.js';
+import { FETCH_BASE_URL_ENV, fetchUrl } from '../../fetch/source.js';
 
 /** Import a downloaded PyTorch ResNet checkpoint next to it as `<id>.onnx` + `<id>.json`. */
 function importResNet(id: string, arch: 'resnet50'): FetchableModel['postprocess'] {

@@ -3,9 +3,9 @@
  * coverage (share of the group's failures reaching the node), node width ~ sqrt(size), edges carry the thresholds.
  * Leaves that are failure modes link to their mode page.
  */
-import type { TreeNode } from '../../../src/discover/schema';
+import type { TreeNode } from '../../../src/shared/api/discovery';
 import { errorColour, num, pct } from '../format';
-import { layoutTree } from '../../../src/server/tree-layout';
+import { layoutTree } from '../../../src/shared/api/tree-layout';
 import { navigate } from '../router';
 
 const COL = 190;

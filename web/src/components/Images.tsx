@@ -1,4 +1,4 @@
-import type { MemberRow } from '../../../src/server/api-types';
+import type { MemberRow } from '../../../src/shared/api/explorer';
 import { imageUrl } from '../api';
 
 /** A grid of sample images with their label and prediction (text only; names are rendered as text). */

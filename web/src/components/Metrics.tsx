@@ -1,4 +1,4 @@
-import type { LeafMetrics } from '../../../src/discover/schema';
+import type { LeafMetrics } from '../../../src/shared/api/discovery';
 import { num, pct } from '../format';
 
 /** Train and held-out leaf metrics side by side. */

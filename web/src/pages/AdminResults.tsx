@@ -4,8 +4,8 @@
  * logs) and is sent as a bearer header.
  */
 import { useState } from 'react';
-import type { StudyAnswersResponse } from '../../../src/server/api-types';
-import type { PairResult, StudyResults } from '../../../src/study/types';
+import type { StudyAnswersResponse } from '../../../src/shared/api/explorer';
+import type { PairResult, StudyResults } from '../../../src/shared/api/study';
 import { getJson, postJson } from '../api';
 import { num, pct } from '../format';
 import { Link } from '../router';

@@ -1,6 +1,6 @@
 /** One class: its failure tree, the tree's settings (editable, re-run in place) and its modes. */
 import { useState } from 'react';
-import type { ClassResponse, DiscoverySettings } from '../../../src/server/api-types';
+import type { ClassResponse, DiscoverySettings } from '../../../src/shared/api/explorer';
 import { postJson } from '../api';
 import { num, pct } from '../format';
 import { Link } from '../router';

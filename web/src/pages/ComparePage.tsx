@@ -1,6 +1,6 @@
 /** Two prediction sets side by side: per-class accuracy (largest change first) and modes under both models. */
 import { useState } from 'react';
-import type { CompareResponse } from '../../../src/server/api-types';
+import type { CompareResponse } from '../../../src/shared/api/explorer';
 import { pct } from '../format';
 import { Link } from '../router';
 import { useFetch } from '../use-fetch';

@@ -1,6 +1,6 @@
 /** One robust feature: its pictures per class, its accepted name, its study results, every rule using it. */
-import type { FeatureResponse } from '../../../src/server/api-types';
-import type { PairResult } from '../../../src/study/types';
+import type { FeatureResponse } from '../../../src/shared/api/explorer';
+import type { PairResult } from '../../../src/shared/api/study';
 import { num, pct } from '../format';
 import { Link } from '../router';
 import { useFetch } from '../use-fetch';

@@ -1,6 +1,6 @@
 /** One failure mode: the rule in words, train/held-out metrics, member failures and successes, CSV export. */
 import { useState } from 'react';
-import type { MembersResponse, ModeResponse } from '../../../src/server/api-types';
+import type { MembersResponse, ModeResponse } from '../../../src/shared/api/explorer';
 import { num, pct } from '../format';
 import { Link } from '../router';
 import { useFetch } from '../use-fetch';

@@ -1,6 +1,6 @@
 /** Classes ranked by base error rate or top-mode importance, paged on the server (1000-class runs stay fast). */
 import { useEffect, useState } from 'react';
-import type { OverviewResponse, OverviewSort } from '../../../src/server/api-types';
+import type { OverviewResponse, OverviewSort } from '../../../src/shared/api/explorer';
 import { num, pct } from '../format';
 import { Link, navigate, useLocation } from '../router';
 import { useFetch } from '../use-fetch';

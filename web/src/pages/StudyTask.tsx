@@ -3,8 +3,8 @@
  * attacks, then the three questions. No account: the token in the link identifies the annotator.
  */
 import { useState, type FormEvent } from 'react';
-import type { StudyTaskResponse } from '../../../src/server/api-types';
-import type { SubmitResult } from '../../../src/study/types';
+import type { StudyTaskResponse } from '../../../src/shared/api/explorer';
+import type { SubmitResult } from '../../../src/shared/api/study';
 import { imageUrl, postJson } from '../api';
 import { useFetch } from '../use-fetch';
 import { Strip } from '../components/Images';

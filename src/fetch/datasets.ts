@@ -1,14 +1,14 @@
 /**
  * `faultline datasets fetch <id>`: download a known dataset archive (resumable, sha256-checked, through the same
- * downloader as `faultline models fetch`), extract it safely (src/ingest/tar-extract.ts) and check that it reads
+ * downloader as `faultline models fetch`), extract it safely (src/fetch/tar-extract.ts) and check that it reads
  * as the layout it claims. A marker file next to the extracted folder records which archive it came from, so a
  * rerun after success does nothing and a folder faultline did not write is never replaced.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { downloadVerified, type DownloadResult } from '../import/download.js';
+import { downloadVerified, type DownloadResult } from './download.js';
 import { FaultlineError } from '../shared/errors.js';
-import { fetchUrl } from '../shared/fetch-source.js';
+import { fetchUrl } from './source.js';
 import { extractTar, type ExtractResult } from './tar-extract.js';
 
 export interface FetchableDataset {

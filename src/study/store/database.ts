@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FaultlineError } from '../shared/errors.js';
+import { FaultlineError } from '../../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;

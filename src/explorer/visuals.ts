@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VisualSet } from './api-types.js';
+import type { VisualSet } from '../shared/api/explorer.js';
 import type { ExplorerData } from './explorer-data.js';
 import { className } from './explorer-data.js';
 

@@ -16,7 +16,7 @@ import type {
   OverviewResponse,
   OverviewSort,
   RuleUse,
-} from './api-types.js';
+} from '../shared/api/explorer.js';
 import { className, type ExplorerData } from './explorer-data.js';
 import { ruleInWords } from './rule-words.js';
 

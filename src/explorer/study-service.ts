@@ -12,7 +12,7 @@ import {
   type StudyResults,
   type SubmitResult,
 } from '../study/index.js';
-import type { StudyTaskResponse } from './api-types.js';
+import type { StudyTaskResponse } from '../shared/api/explorer.js';
 import type { ExplorerData } from './explorer-data.js';
 import { visualSetsForFeature } from './visuals.js';
 import type { FeatureNameCache } from './feature-name-cache.js';

@@ -2,7 +2,7 @@
  * Shapes of the explorer's JSON API, shared by the server (src/server) and the browser app (web/).
  * Type-only on purpose: the web build imports this file, so it must not pull in Node modules.
  */
-import type { Condition, LeafMetrics, TreeNode } from '../discover/schema.js';
+import type { Condition, LeafMetrics, TreeNode } from './discovery.js';
 
 export interface ApiError {
   error: string;
@@ -174,7 +174,7 @@ export interface CompareResponse {
 /** An annotator's page: the current task plus what to show with it. */
 export interface StudyTaskResponse {
   /** null when the annotator has answered everything. */
-  task: import('../study/types.js').TaskView | null;
+  task: import('./study.js').TaskView | null;
   answered: number;
   /** Ordinary examples of the class (correctly predicted when possible). */
   examples: { row: number; id: string }[];
@@ -183,5 +183,5 @@ export interface StudyTaskResponse {
 }
 
 export interface StudyAnswersResponse {
-  answers: import('../study/types.js').AnswerRecord[];
+  answers: import('./study.js').AnswerRecord[];
 }

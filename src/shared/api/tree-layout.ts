@@ -2,7 +2,7 @@
  * Node-link layout of a failure tree (pure; no drawing): leaves get consecutive columns in left-to-right order,
  * an internal node sits centred over its children, rows are depths.
  */
-import type { TreeNode } from '../discover/schema.js';
+import type { TreeNode } from './discovery.js';
 
 export interface PlacedNode {
   node: TreeNode;

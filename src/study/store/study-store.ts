@@ -13,7 +13,7 @@ import type {
   StudyInfo,
   TaskRecord,
   TaskSpec,
-} from '../study/types.js';
+} from '../types.js';
 import type { Db } from './database.js';
 
 interface StudyRow {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TreeNode } from '../discover/schema.js';
+import type { TreeNode } from './discovery.js';
 import { layoutTree } from './tree-layout.js';
 
 const node = (id: number, depth: number, children?: [number, number]): TreeNode => ({
