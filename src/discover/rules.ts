@@ -1,4 +1,7 @@
-/** Failure modes as readable rules: the path of conditions from the root to a leaf, in words. */
+/**
+ * Failure modes as readable rules: the path of conditions from the root to a leaf, in words. The one formatter of
+ * rules, feature labels and thresholds: discover, the explorer, the report and the study CLI all print through it.
+ */
 import type { Condition, GroupBy, TreeNode } from './schema.js';
 
 /** Conditions on the path from the root to `leaf` (root first). */
@@ -27,15 +30,15 @@ export function formatThreshold(t: number): string {
   return String(Number(t.toPrecision(4)));
 }
 
-/** "feature 1378", or "feature 1378 'handle'" once the feature has a name (as study/feature-names.ts). */
-export function featureLabel(feature: number, names?: ReadonlyMap<number, string>): string {
-  const name = names?.get(feature);
+/** "feature 1378", or "feature 1378 'jug handle'" once the feature has an accepted name. */
+export function featureLabel(feature: number, name?: string | null): string {
   return name ? `feature ${feature} '${name}'` : `feature ${feature}`;
 }
 
 /**
  * @example ruleText('prediction', 'water_jug', [{ feature: 1378, threshold: 0.0893, op: '<=' }])
- * // 'predicted water_jug and feature 1378 <= 0.0893'
+ * // 'predicted water_jug and feature 1378 <= 0.0893'; with names = Map { 1378 => 'jug handle' }:
+ * // "predicted water_jug and feature 1378 'jug handle' <= 0.0893"
  */
 export function ruleText(
   groupBy: GroupBy,
@@ -46,6 +49,8 @@ export function ruleText(
   const head = groupBy === 'prediction' ? `predicted ${className}` : `label ${className}`;
   return [
     head,
-    ...conditions.map((c) => `${featureLabel(c.feature, names)} ${c.op} ${formatThreshold(c.threshold)}`),
+    ...conditions.map(
+      (c) => `${featureLabel(c.feature, names?.get(c.feature))} ${c.op} ${formatThreshold(c.threshold)}`,
+    ),
   ].join(' and ');
 }

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accuracy, computeClassStats } from './class-stats.js';
 import { isInside, PathRefusedError, realRoots, resolveInsideRoots } from './safe-path.js';
-import { ruleInWords } from './rule-words.js';
 
 describe('computeClassStats', () => {
   const labels = [0, 0, 1, 1, 2];
@@ -58,19 +57,5 @@ describe('safe paths', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('ruleInWords', () => {
-  it('names the group and splices accepted names into conditions', () => {
-    const names = new Map([[1378, 'jug handle']]);
-    const conditions = [
-      { feature: 1378, threshold: 0.0893351, op: '<=' as const },
-      { feature: 12, threshold: 1.5, op: '>' as const },
-    ];
-    expect(ruleInWords('label', 'water_jug', conditions, names)).toBe(
-      "label water_jug and feature 1378 'jug handle' <= 0.08934 and feature 12 > 1.5",
-    );
-    expect(ruleInWords('prediction', 'syringe', [], names)).toBe('predicted syringe');
   });
 });

@@ -3,6 +3,7 @@
  * request, call one of these and send the result; the static report calls the same functions.
  */
 import { stringify } from 'csv-stringify/sync';
+import { ruleText } from '../discover/rules.js';
 import type { FailureMode, GroupResult } from '../discover/schema.js';
 import type {
   ClassResponse,
@@ -18,7 +19,6 @@ import type {
   RuleUse,
 } from '../shared/api/explorer.js';
 import { className, type ExplorerData } from './explorer-data.js';
-import { ruleInWords } from './rule-words.js';
 
 /** Accepted name of a feature as seen from one class (null when none was accepted). */
 export type FeatureNamer = (classIndex: number, feature: number) => string | null;
@@ -48,12 +48,7 @@ export function modeRule(
     mode.conditions.map((c) => c.feature),
     namer,
   );
-  return ruleInWords(
-    data.discovery?.options.groupBy ?? 'prediction',
-    group.className,
-    mode.conditions,
-    names,
-  );
+  return ruleText(data.discovery?.options.groupBy ?? 'prediction', group.className, mode.conditions, names);
 }
 
 export function modeSummary(

@@ -1,7 +1,7 @@
 /** The failure tree as static SVG markup for the report (same encoding as the explorer's tree). */
 import type { TreeNode } from '../discover/schema.js';
 import { layoutTree } from '../shared/api/tree-layout.js';
-import { formatThreshold } from '../explorer/rule-words.js';
+import { formatThreshold } from '../discover/rules.js';
 import { html, type SafeHtml } from './html.js';
 
 const COL = 190;

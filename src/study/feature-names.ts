@@ -5,6 +5,7 @@
  * Reading never creates the database: a run without a study simply has no names.
  */
 import { existsSync } from 'node:fs';
+import { featureLabel } from '../discover/rules.js';
 import { databasePath, openDatabase } from './store/database.js';
 import { readFeatureNames, type FeatureNameRow } from './store/study-store.js';
 
@@ -19,18 +20,13 @@ export interface FeatureNames {
   list(): FeatureNameRow[];
 }
 
-/** "feature 1378 'jug handle'" (name given) or "feature 1378". */
-export function formatFeature(featureIndex: number, name?: string | null): string {
-  return name ? `feature ${featureIndex} '${name}'` : `feature ${featureIndex}`;
-}
-
 export function featureNamesFrom(rows: readonly FeatureNameRow[]): FeatureNames {
   const byKey = new Map(rows.map((r) => [`${r.featureSet}:${r.featureIndex}`, r.name]));
   const get = (featureIndex: number, featureSet = DEFAULT_FEATURE_SET) =>
     byKey.get(`${featureSet}:${featureIndex}`);
   return {
     get,
-    describe: (featureIndex, featureSet) => formatFeature(featureIndex, get(featureIndex, featureSet)),
+    describe: (featureIndex, featureSet) => featureLabel(featureIndex, get(featureIndex, featureSet)),
     list: () => [...rows],
   };
 }

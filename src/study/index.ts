@@ -52,7 +52,6 @@ export {
 export {
   getFeatureNames,
   featureNamesFrom,
-  formatFeature,
   DEFAULT_FEATURE_SET,
   type FeatureNames,
 } from './feature-names.js';

@@ -1,10 +1,10 @@
 /** `faultline study create | import | export | results | links | name | gold` — thin adapters over src/study. */
 import type { Command } from 'commander';
+import { featureLabel } from '../../discover/rules.js';
 import { invalidOption } from '../../shared/errors.js';
 import {
   createStudy,
   exportStudyCsv,
-  formatFeature,
   importStudyCsv,
   LABELS,
   Study,
@@ -90,7 +90,7 @@ function describePair(p: PairResult): string {
   const cls = `class ${p.classIndex}${p.className ? ` ${p.className}` : ''}`;
   const proposals = p.proposedNames.map((n) => `${n.name} (${n.answers})`).join(', ') || '-';
   return (
-    `${cls}, ${formatFeature(p.featureIndex, p.acceptedName)}: ` +
+    `${cls}, ${featureLabel(p.featureIndex, p.acceptedName)}: ` +
     `${p.counts.main_object}/${p.counts.separate_object}/${p.counts.background}; ${proposals}`
   );
 }
@@ -239,7 +239,7 @@ export function register(program: Command): void {
             );
           } else {
             const stored = s.acceptName(set, feature, name ?? '');
-            process.stdout.write(`${formatFeature(feature, stored)}\n`);
+            process.stdout.write(`${featureLabel(feature, stored)}\n`);
           }
         });
       },
