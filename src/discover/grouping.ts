@@ -4,7 +4,7 @@
  */
 import type { ClassInfo, Prediction, Sample } from '../shared/types.js';
 import { FaultlineError } from '../shared/errors.js';
-import type { GroupBy } from './schema.js';
+import { groupKey, type GroupBy } from './schema.js';
 
 export interface Group {
   key: string;
@@ -40,12 +40,11 @@ export function buildGroups(
     members[c].push(i);
   }
   const wanted = only ? new Set(only) : null;
-  const prefix = groupBy === 'prediction' ? 'pred' : 'label';
   const groups: Group[] = [];
   for (let c = 0; c < classes.length; c++) {
     if (members[c].length === 0 || (wanted && !wanted.has(c))) continue;
     groups.push({
-      key: `${prefix}-${c}`,
+      key: groupKey(groupBy, c),
       classIndex: c,
       className: classes[c].name,
       rows: Int32Array.from(members[c]),

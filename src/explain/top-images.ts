@@ -2,7 +2,7 @@
  * Which images to show for a feature: the group (images predicted as, or labelled as, one class) and its k
  * members with the highest value of the feature in the run's features.npy.
  */
-import type { GroupBy } from '../discover/schema.js';
+import { groupKey, parseGroupKey, type GroupBy } from '../discover/schema.js';
 import type { NpyMatrixReader } from '../run/npy.js';
 import type { Run } from '../run/load.js';
 import { FaultlineError } from '../shared/errors.js';
@@ -30,10 +30,10 @@ export function resolveGroup(
   let by = groupBy;
   let classIndex: number | undefined;
   const text = String(group).trim();
-  const keyMatch = /^(pred|label)-(\d+)$/.exec(text);
-  if (keyMatch) {
-    by = keyMatch[1] === 'pred' ? 'prediction' : 'label';
-    classIndex = Number(keyMatch[2]);
+  const key = parseGroupKey(text);
+  if (key) {
+    by = key.groupBy;
+    classIndex = key.classIndex;
   } else if (/^\d+$/.test(text)) {
     classIndex = Number(text);
   } else {
@@ -64,7 +64,7 @@ export function resolveGroup(
     });
   }
   return {
-    key: `${by === 'prediction' ? 'pred' : 'label'}-${classIndex}`,
+    key: groupKey(by, classIndex),
     classIndex,
     className: info.name,
     groupBy: by,

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { loadRun, type Run } from '../run/load.js';
 import { RUN_FILES } from '../run/format.js';
 import { readDiscoveryFile } from '../discover/discovery-file.js';
-import { type DiscoveryResult, type FailureMode, type GroupResult } from '../discover/schema.js';
+import type { DiscoveryResult, GroupResult } from '../discover/schema.js';
 import { accuracy, computeClassStats, type ClassStats } from './class-stats.js';
 import { realRoots } from './safe-path.js';
 
@@ -65,27 +65,6 @@ export function loadExplorerData(runDir: string): ExplorerData {
     fileRoots: realRoots([run.manifest.dataset.root, runDir]),
     runRoots: realRoots([runDir]),
   };
-}
-
-/** Finds a mode by its id ("pred-3/2"); null when unknown. */
-export function findMode(
-  data: ExplorerData,
-  modeId: string,
-): { group: GroupResult; mode: FailureMode } | null {
-  const slash = modeId.lastIndexOf('/');
-  if (slash < 0) return null;
-  const groupKey = modeId.slice(0, slash);
-  for (const group of data.groupsByClass.values()) {
-    if (group.key !== groupKey) continue;
-    const mode = group.modes.find((m) => m.id === modeId);
-    return mode ? { group, mode } : null;
-  }
-  return null;
-}
-
-export function groupByKey(data: ExplorerData, key: string): GroupResult | null {
-  for (const group of data.groupsByClass.values()) if (group.key === key) return group;
-  return null;
 }
 
 export function className(data: ExplorerData, index: number): string {

@@ -5,13 +5,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseGroupKey } from '../discover/schema.js';
 import type { VisualSet } from '../shared/api/explorer.js';
 import type { ExplorerData } from './explorer-data.js';
 import { className } from './explorer-data.js';
 
 export const VISUALS_DIR = 'visuals';
-/** Group keys as discovery writes them. */
-export const GROUP_KEY = /^(pred|label)-\d{1,7}$/;
 /** The only file names served from a feature's visuals folder. */
 export const VISUAL_FILE =
   /^(?:(?:top|heatmap|attack)-\d{1,3}\.(?:png|jpe?g|webp)|sheet\.(?:png|jpe?g|webp)|visual\.json)$/;
@@ -35,7 +34,10 @@ export function visualSetsForFeature(
   const root = join(data.run.dir, VISUALS_DIR);
   if (!existsSync(root)) return [];
   const sets: VisualSet[] = [];
-  for (const groupKey of readdirSync(root).filter((g) => GROUP_KEY.test(g))) {
+  for (const entry of readdirSync(root)) {
+    const parsed = parseGroupKey(entry);
+    if (!parsed) continue;
+    const { key: groupKey, classIndex } = parsed;
     const folder = visualsFolder(data.run.dir, groupKey, feature);
     if (!existsSync(folder)) continue;
     const files = readdirSync(folder);
@@ -48,7 +50,6 @@ export function visualSetsForFeature(
         meta = null;
       }
     }
-    const classIndex = Number(groupKey.slice(groupKey.indexOf('-') + 1));
     const sheet = files.find((f) => f.startsWith('sheet.') && VISUAL_FILE.test(f));
     sets.push({
       groupKey,

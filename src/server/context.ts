@@ -4,6 +4,7 @@ import type { DiscoverySettings } from '../shared/api/explorer.js';
 import type { ExplorerData } from '../explorer/explorer-data.js';
 import type { FeatureNamer } from '../explorer/views.js';
 import type { StudyService } from '../explorer/study-service.js';
+import type { SerialQueue } from './rediscover.js';
 
 export interface ExplorerContext {
   data: ExplorerData;
@@ -11,6 +12,8 @@ export interface ExplorerContext {
   namer: FeatureNamer;
   /** Re-fits one class's tree with edited settings; absent when the discover module cannot be used. */
   rediscover?: (classIndex: number, settings: DiscoverySettings) => Promise<GroupResult>;
+  /** Serialises re-runs of this app: one tree fit at a time, so two edits cannot interleave their results. */
+  rediscoverQueue: SerialQueue;
   /** The study; absent when the run has no study database. */
   study?: StudyService;
   /** Built front end (web/dist); absent when not built. */

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ExplorerContext } from './context.js';
 import type { DiscoverySettings } from '../shared/api/explorer.js';
-import { findMode, type ExplorerData } from '../explorer/explorer-data.js';
+import { lookupMode } from '../discover/discovery-file.js';
+import { parseModeId } from '../discover/schema.js';
+import type { ExplorerData } from '../explorer/explorer-data.js';
 import { ApiHttpError, jsonBody, notFound, parseWith, pathInt, queryInt } from './http-errors.js';
 import { visualSetsForFeature } from '../explorer/visuals.js';
 import {
@@ -44,9 +46,6 @@ export const settingsBody = z
   })
   .strict();
 
-/** Mode ids are "<group key>/<leaf>": validated in that shape before any lookup. */
-const MODE_ID = /^(pred|label)-\d{1,7}\/\d{1,7}$/;
-
 function classIndexParam(data: ExplorerData, raw: string): number {
   const index = pathInt(raw, 'class index');
   if (index >= data.run.classes.length) throw notFound(`class ${index}`);
@@ -55,14 +54,12 @@ function classIndexParam(data: ExplorerData, raw: string): number {
 
 function modeParam(data: ExplorerData, group: string, leaf: string) {
   const id = `${group}/${leaf}`;
-  if (!MODE_ID.test(id)) throw new ApiHttpError(400, 'Invalid mode id: expected <pred|label>-<class>/<leaf>');
-  const found = findMode(data, id);
+  // Validated in the shape "<group key>/<leaf>" before any lookup.
+  if (!parseModeId(id)) throw new ApiHttpError(400, 'Invalid mode id: expected <pred|label>-<class>/<leaf>');
+  const found = lookupMode(data.groupsByClass.values(), id);
   if (!found) throw notFound(`failure mode ${id}`);
   return found;
 }
-
-/** Serialises re-runs: one tree fit at a time, so two edits cannot interleave their results. */
-let rediscoverQueue: Promise<unknown> = Promise.resolve();
 
 export function explorerRoutes(ctx: ExplorerContext): Hono {
   const api = new Hono();
@@ -78,16 +75,15 @@ export function explorerRoutes(ctx: ExplorerContext): Hono {
   api.post('/classes/:index/rediscover', async (c) => {
     const index = classIndexParam(data, c.req.param('index'));
     const settings: DiscoverySettings = parseWith(settingsBody, await jsonBody(c), 'settings');
-    if (!ctx.rediscover) throw new ApiHttpError(501, 'Re-running discovery is not available in this server');
+    const { rediscover } = ctx;
+    if (!rediscover) throw new ApiHttpError(501, 'Re-running discovery is not available in this server');
     if (!data.groupsByClass.has(index))
       throw new ApiHttpError(409, `class ${index} was not analysed by discovery`);
-    const run = rediscoverQueue.then(async () => {
-      const group = await ctx.rediscover!(index, settings);
+    await ctx.rediscoverQueue.run(async () => {
+      const group = await rediscover(index, settings);
       data.groupsByClass.set(index, group);
       data.editedClasses.add(index);
     });
-    rediscoverQueue = run.catch(() => undefined);
-    await run;
     const view = classView(data, index, ctx.namer, true);
     view.settings = settings;
     return c.json(view);

@@ -12,7 +12,8 @@ import type { ExplorerContext } from './context.js';
 import { ApiHttpError, notFound, parseWith, pathInt } from './http-errors.js';
 import { resolveInsideRoots } from '../explorer/safe-path.js';
 import { thumbnail } from '../image/thumbnail.js';
-import { GROUP_KEY, VISUAL_FILE, visualsFolder } from '../explorer/visuals.js';
+import { parseGroupKey } from '../discover/schema.js';
+import { VISUAL_FILE, visualsFolder } from '../explorer/visuals.js';
 
 const IMAGE_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -76,7 +77,7 @@ export function fileRoutes(ctx: ExplorerContext): Hono {
   api.get('/visuals/:group/:feature/:file', (c) => {
     const group = c.req.param('group');
     const file = c.req.param('file');
-    if (!GROUP_KEY.test(group))
+    if (!parseGroupKey(group))
       throw new ApiHttpError(400, 'Invalid group key: expected pred-<n> or label-<n>');
     const feature = pathInt(c.req.param('feature'), 'feature index');
     if (!VISUAL_FILE.test(file)) throw new ApiHttpError(400, 'Invalid visual file name');

@@ -12,7 +12,7 @@ import type { ExplorerContext } from './context.js';
 import { loadExplorerData } from '../explorer/explorer-data.js';
 import { FeatureNameCache } from '../explorer/feature-name-cache.js';
 import { StudyService } from '../explorer/study-service.js';
-import { rediscoverGroup } from './rediscover.js';
+import { rediscoverGroup, SerialQueue } from './rediscover.js';
 
 export interface ServeOptions {
   runDir: string;
@@ -55,6 +55,7 @@ export async function createExplorer(options: ServeOptions): Promise<Explorer> {
     rediscover: data.discovery
       ? (classIndex, settings) => rediscoverGroup(data, classIndex, settings)
       : undefined,
+    rediscoverQueue: new SerialQueue(),
     study: study ?? undefined,
     webRoot: options.webRoot === null ? undefined : (options.webRoot ?? defaultWebRoot()),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
