@@ -47,15 +47,6 @@ export function imagenetClasses(): ClassInfo[] {
   );
 }
 
-/** Every wnid the bundled table knows -> class index (candidates included). */
-export function imagenetWnidIndex(): Map<string, number> {
-  const byWnid = new Map<string, number>();
-  for (const record of imagenetClassRecords()) {
-    for (const wnid of record.wnidCandidates ?? [record.wnid ?? '']) if (wnid) byWnid.set(wnid, record.index);
-  }
-  return byWnid;
-}
-
 export const WNID_PATTERN = /^n\d{8}$/;
 
 /**

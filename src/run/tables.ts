@@ -1,6 +1,6 @@
 /** Reading and writing the CSV/JSON tables of a run directory. */
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
-import { join, resolve, isAbsolute } from 'node:path';
+import { resolve, isAbsolute } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { ClassInfo, Prediction, Sample, SkippedSample } from '../shared/types.js';
@@ -119,8 +119,4 @@ function relativeTo(root: string, path: string): string {
   const abs = resolve(path);
   const base = resolve(root);
   return abs.startsWith(base + '/') ? abs.slice(base.length + 1) : abs;
-}
-
-export function runFile(dir: string, name: string): string {
-  return join(dir, name);
 }
