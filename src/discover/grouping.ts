@@ -3,6 +3,7 @@
  * failure flags (prediction != label), and the resolution of `--classes` names to class indices.
  */
 import type { ClassInfo, Prediction, Sample } from '../shared/types.js';
+import { normaliseClassName } from '../ingest/names.js';
 import { FaultlineError } from '../shared/errors.js';
 import { groupKey, type GroupBy } from './schema.js';
 
@@ -51,14 +52,6 @@ export function buildGroups(
     });
   }
   return groups;
-}
-
-/** Class names differ in spelling between sources ("water jug" vs "water_jug"); compare them normalised. */
-export function normaliseClassName(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ');
 }
 
 /** Resolves "--classes" entries (indices, names or wnids) to class indices; unknown names are an error. */

@@ -5,6 +5,7 @@
 import { groupKey, parseGroupKey, type GroupBy } from '../discover/schema.js';
 import type { NpyMatrixReader } from '../run/npy.js';
 import type { Run } from '../run/load.js';
+import { normaliseClassName } from '../ingest/names.js';
 import { FaultlineError } from '../shared/errors.js';
 
 export interface FeatureGroup {
@@ -37,9 +38,10 @@ export function resolveGroup(
   } else if (/^\d+$/.test(text)) {
     classIndex = Number(text);
   } else {
+    const name = normaliseClassName(text);
     const lower = text.toLowerCase();
     classIndex = run.classes.find(
-      (c) => c.name.toLowerCase() === lower || c.wnid?.toLowerCase() === lower,
+      (c) => normaliseClassName(c.name) === name || c.wnid?.toLowerCase() === lower,
     )?.index;
   }
   const info = run.classes.find((c) => c.index === classIndex);
