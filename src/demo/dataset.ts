@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic, writeJson } from '../run/tables.js';
 import { ATTRIBUTE_COLUMNS, attributeRow, DEMO_CLASSES, type SceneRecord } from './attributes.js';
 import { mixSeed } from './prng.js';
-import { encodePng, renderScene } from './render.js';
+import { encodeScenePng, renderScene } from './render.js';
 import { sampleScene, type SceneDistribution } from './sampler.js';
 
 /**
@@ -99,7 +99,7 @@ export async function generateDataset(root: string, o: DatasetOptions): Promise<
       if (o.png) {
         const file = join(root, r.id);
         mkdirSync(dirname(file), { recursive: true });
-        writeFileAtomic(file, await encodePng(scene));
+        writeFileAtomic(file, await encodeScenePng(scene));
       }
       if (o.npy) writeSync(fd, scene.rgb, 0, px, header.length + r.index * px);
       o.onImage?.(++done, records.length);

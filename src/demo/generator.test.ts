@@ -8,7 +8,7 @@ import { generateDataset, isDatasetComplete, planDataset } from './dataset.js';
 import { DEMO_DATASETS } from './config.js';
 import { PLANTED_MODES } from './planted.js';
 import { OCCLUDER_GREY } from './effects.js';
-import { encodePng, renderScene } from './render.js';
+import { encodeScenePng, renderScene } from './render.js';
 import { BALANCED, sampleScene } from './sampler.js';
 
 const SIZE = 64;
@@ -48,7 +48,7 @@ describe('demo scene generator: determinism', () => {
     const s1 = await renderScene(a, SIZE, SIZE);
     const s2 = await renderScene(b, SIZE, SIZE);
     expect(sha(s2.rgb)).toBe(sha(s1.rgb));
-    expect(sha(await encodePng(s2))).toBe(sha(await encodePng(s1)));
+    expect(sha(await encodeScenePng(s2))).toBe(sha(await encodeScenePng(s1)));
   });
 
   it('a different seed gives a different image', async () => {

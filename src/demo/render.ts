@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { COLOURS, type SceneAttributes, type SceneMeasurements } from './attributes.js';
+import { encodePng } from '../explain/heatmap.js';
 import { renderBackground } from './background.js';
 import {
   addNoise,
@@ -109,9 +110,7 @@ export async function renderScene(a: SceneAttributes, width: number, height: num
   return composeScene(a, await rasteriseObject(a, width, height), width, height);
 }
 
-/** PNG bytes of a rendered scene (fixed encoder settings so the bytes are reproducible). */
-export async function encodePng(scene: RenderedScene): Promise<Buffer> {
-  return sharp(Buffer.from(scene.rgb), { raw: { width: scene.width, height: scene.height, channels: 3 } })
-    .png({ compressionLevel: 9, adaptiveFiltering: false, palette: false })
-    .toBuffer();
+/** PNG bytes of a rendered scene: explain's encoder at the highest compression (reproducible bytes). */
+export function encodeScenePng(scene: RenderedScene): Promise<Buffer> {
+  return encodePng({ data: scene.rgb, width: scene.width, height: scene.height }, 9);
 }

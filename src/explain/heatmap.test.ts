@@ -1,6 +1,7 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colorize, jet } from './colormap.js';
-import { blendOverlay, heatmapColors, normalizeMap, upsampleBilinear } from './heatmap.js';
+import { blendOverlay, encodePng, heatmapColors, normalizeMap, upsampleBilinear } from './heatmap.js';
 
 describe('jet colormap', () => {
   it('goes from dark blue through cyan, yellow to dark red', () => {
@@ -52,5 +53,23 @@ describe('heatmap of a hand-made 2x2 map', () => {
     expected.forEach((v, c) => expect(Math.abs(out[c] - v)).toBeLessThanOrEqual(1));
     const topRight = [164, 100, 100];
     topRight.forEach((v, c) => expect(Math.abs(out[9 + c] - v)).toBeLessThanOrEqual(1));
+  });
+});
+
+describe('encodePng (the one PNG encoder)', () => {
+  it('is lossless and gives the same bytes for the same pixels, at any compression level', async () => {
+    const image = {
+      data: Uint8Array.from({ length: 4 * 3 * 3 }, (_, i) => (i * 37) % 256),
+      width: 4,
+      height: 3,
+    };
+    for (const level of [6, 9]) {
+      const png = await encodePng(image, level);
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      expect(info).toMatchObject({ width: 4, height: 3, channels: 3 });
+      expect([...data]).toEqual([...image.data]);
+      expect((await encodePng(image, level)).equals(png)).toBe(true);
+    }
   });
 });

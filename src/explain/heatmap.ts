@@ -111,9 +111,12 @@ export async function renderHeatmap(
   return blendOverlay(image, heatmapColors(channel, h, w, image.height, image.width), alpha);
 }
 
-/** PNG bytes of an RGB raster. */
-export async function encodePng(image: RgbRaster): Promise<Buffer> {
+/**
+ * PNG bytes of an RGB raster: the one PNG encoder. Fixed settings (no adaptive filtering, no palette), so the same
+ * pixels give the same bytes; `compressionLevel` 0-9 (sharp's default 6; the demo's dataset uses 9).
+ */
+export async function encodePng(image: RgbRaster, compressionLevel = 6): Promise<Buffer> {
   return sharp(Buffer.from(image.data), { raw: { width: image.width, height: image.height, channels: 3 } })
-    .png()
+    .png({ compressionLevel, adaptiveFiltering: false, palette: false })
     .toBuffer();
 }
