@@ -123,6 +123,33 @@ describe('extractTar', () => {
     expect(readdirSync(join(root, 'elsewhere'))).toEqual([]);
   });
 
+  it('a damaged download is one FaultlineError naming the file, with a hint, and extracts nothing', async () => {
+    const good = tgzArchive([{ path: 'big.bin', data: Buffer.alloc(4000, 1) }]);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1] ^= 0xff;
+    const root = join(work, `case-${n++}`);
+    mkdirSync(root);
+    const cases: Record<string, Buffer> = {
+      'cut.tgz': good.subarray(0, good.length - 12), // gzip stream ends early
+      'flipped.tgz': flipped, // corrupt deflate data or checksum
+      'not-gzip.tgz': Buffer.from('<html>503 Service Unavailable</html>'), // an error page saved as the archive
+      'junk.tar': Buffer.alloc(1024, 7), // not a tar header (bad checksum)
+    };
+    for (const [name, bytes] of Object.entries(cases)) {
+      const archive = join(root, name);
+      const dest = join(root, `dest-${name}`);
+      writeFileSync(archive, bytes);
+      const error = await extractTar(archive, dest).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error, name).toBeInstanceOf(FaultlineError);
+      expect((error as FaultlineError).message, name).toContain(`${archive}: cannot extract: `);
+      expect((error as FaultlineError).details?.hint, name).toMatch(/damaged/);
+      expect(readdirSync(dest), name).toEqual([]);
+    }
+  });
+
   it('reports a truncated archive as a FaultlineError', async () => {
     const full = tarArchive([{ path: 'big.bin', data: Buffer.alloc(4000, 1) }]);
     const root = join(work, `case-${n++}`);
@@ -130,6 +157,7 @@ describe('extractTar', () => {
     const archive = join(root, 'cut.tar');
     writeFileSync(archive, full.subarray(0, 2048));
     await expect(extractTar(archive, join(root, 'dest'))).rejects.toThrow(/truncated/);
+    await expect(extractTar(archive, join(root, 'dest'))).rejects.toBeInstanceOf(FaultlineError);
     expect(readdirSync(join(root, 'dest'))).toEqual([]);
   });
 });
