@@ -1,5 +1,5 @@
 /**
- * Turns the loaded run into the explorer's JSON responses (see api-types.ts). No HTTP here: routes validate the
+ * Turns the loaded run into the explorer's JSON responses (see shared/api/explorer.ts). No HTTP here: routes validate the
  * request, call one of these and send the result; the static report calls the same functions.
  */
 import { stringify } from 'csv-stringify/sync';

@@ -48,7 +48,7 @@ export function ensureWebBuild(): void {
   const index = join(WEB_DIST, 'index.html');
   const sources = Math.max(
     newestMtime(join(REPO, 'web', 'src')),
-    statSync(join(REPO, 'src', 'server', 'api-types.ts')).mtimeMs,
+    newestMtime(join(REPO, 'src', 'shared', 'api')),
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   execFileSync(join(REPO, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], {
