@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { BENCH_CACHE, cachedResnet50, numberFlag } from './resnet50.js';
-import { loadModel, runBatch } from '../src/inference/model.js';
+import { closeModel, loadModel, runBatch } from '../src/inference/model.js';
 import { loadImageRgb, toInputTensor } from '../src/image/preprocess.js';
 import { extractRun } from '../src/extract/extract.js';
 
@@ -102,7 +102,7 @@ await extractRun(
 );
 const pipeline = images / ((loopEnd - loopStart) / 1000);
 const after = await modelAloneRate();
-await model.session.release();
+await closeModel(model);
 const modelAlone = (before + after) / 2;
 
 console.log(`ResNet-50-shaped model, 224 px, batch ${batch}, ${images} images (${source})`);

@@ -7,10 +7,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { extractRun, type ExtractSummary } from '../extract/extract.js';
 import { sha256File } from '../inference/model.js';
-import { RUN_FILES, type RunManifest } from '../run/format.js';
+import { RUN_FILES } from '../run/format.js';
 import { loadRun, type Run } from '../run/load.js';
-import { writeNpyMatrix } from '../run/npy.js';
-import { readCsvRecords, readJson, writeJson } from '../run/tables.js';
+import { readCsvRecords } from '../run/tables.js';
+import { readManifest, writeFeatureSet } from '../run/write.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import { FaultlineError } from '../shared/errors.js';
 import { DEMO_DATASETS, DEMO_IMAGE_SIZE } from './config.js';
@@ -63,9 +63,8 @@ export async function extractDemoRun(
       throw new FaultlineError(`${f}: demo model missing from the package`);
   }
   // A run extracted with other model files (e.g. after retraining) is started over, not resumed.
-  const manifestFile = join(runDir, RUN_FILES.manifest);
-  if (existsSync(manifestFile)) {
-    const manifest = readJson<RunManifest>(manifestFile);
+  if (existsSync(join(runDir, RUN_FILES.manifest))) {
+    const manifest = readManifest(runDir);
     const same = await Promise.all(
       (['inspected', 'robust'] as const).map(
         async (role) =>
@@ -95,8 +94,7 @@ export async function extractDemoRun(
  * real feature set must beat (a failure tree on noise should recover nothing).
  */
 export function addRandomFeatures(runDir: string, seed = 12345): void {
-  const manifestFile = join(runDir, RUN_FILES.manifest);
-  const manifest = readJson<RunManifest>(manifestFile);
+  const manifest = readManifest(runDir);
   if (manifest.features.random) return;
   const robust = manifest.features.robust;
   if (!robust)
@@ -104,17 +102,13 @@ export function addRandomFeatures(runDir: string, seed = 12345): void {
   const rng = new Prng(seed);
   const data = new Float32Array(robust.rows * robust.cols);
   for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-  const file = 'features-random.npy';
-  writeNpyMatrix(join(runDir, file), data, robust.rows, robust.cols);
-  manifest.features.random = {
-    file,
+  writeFeatureSet(runDir, 'random', data, {
     rows: robust.rows,
     cols: robust.cols,
     source: 'random',
     output: `gaussian(seed=${seed})`,
     pooled: false,
-  };
-  writeJson(manifestFile, manifest);
+  });
 }
 
 /** The run's samples joined with attributes.csv of the scenes, plus the inspected model's failure flags. */

@@ -14,6 +14,7 @@ import type { FailureMode, GroupResult } from '../discover/schema.js';
 import { loadModel, type LoadedModel } from '../inference/model.js';
 import { visualize } from '../explain/visualize.js';
 import type { NpyMatrixReader } from '../run/npy.js';
+import { visualsFolder } from '../run/format.js';
 import type { Run } from '../run/load.js';
 import { terminalProgress } from '../shared/progress.js';
 import { renderContactSheet } from './contact-sheet.js';
@@ -222,7 +223,7 @@ async function visualiseMode(
       threads: 2,
       gradientCacheDir: join(run.dir, 'gradient-cache'),
     });
-    return join(run.dir, 'visuals', `label-${classIndex}`, `feature-${feature}`, record.sheet);
+    return join(visualsFolder(run.dir, record.group.key, feature), record.sheet);
   } catch (e) {
     console.error(`   (visualize failed: ${(e as Error).message}; writing the demo's own sheet instead)`);
   }

@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupBy } from '../discover/schema.js';
 import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.js';
-import { loadModel, runBatch, type LoadedModel } from '../inference/model.js';
-import { RUN_FILES, type PreprocessSpec } from '../run/format.js';
+import { closeModel, loadModel, runBatch, type LoadedModel } from '../inference/model.js';
+import { RUN_FILES, VISUAL_FILES, visualsFolder, type PreprocessSpec } from '../run/format.js';
 import type { Run } from '../run/load.js';
 import { writeJson } from '../run/tables.js';
 import { findMode, readDiscoveryFile } from '../discover/discovery-file.js';
-import { FaultlineError } from '../shared/errors.js';
+import { FaultlineError, invalidOption } from '../shared/errors.js';
 import { ATTACK_DEFAULTS, attackFeature } from './attack.js';
 import { FeatureGradient } from './autodiff/session.js';
 import { renderContactSheet } from './contact-sheet.js';
@@ -138,8 +138,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
   const k = options.k ?? 5;
   const steps = options.steps ?? ATTACK_DEFAULTS.steps;
   const alpha = options.alpha ?? ATTACK_DEFAULTS.alpha;
-  if (!Number.isInteger(k) || k < 1)
-    throw new FaultlineError(`Expected a positive integer for --k but received ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw invalidOption('k', 'a positive integer', k);
 
   const discoveryFile = join(run.dir, RUN_FILES.discovery);
   const discovery = existsSync(discoveryFile) ? readDiscoveryFile(discoveryFile) : undefined;
@@ -216,15 +215,18 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
       });
       const attacked = fromPixels(attack.images, images.length, preprocess.width, preprocess.height);
 
-      const dir = join(options.outRoot ?? join(run.dir, 'visuals'), group.key, `feature-${feature}`);
+      // outRoot stands in for <run>/visuals (same layout below it).
+      const dir = options.outRoot
+        ? join(options.outRoot, group.key, `feature-${feature}`)
+        : visualsFolder(run.dir, group.key, feature);
       mkdirSync(dir, { recursive: true });
       const visualImages: VisualImage[] = [];
       for (let i = 0; i < images.length; i++) {
         const rank = i + 1;
         const files = {
-          top: `top-${rank}.png`,
-          heatmap: heatmaps ? `heatmap-${rank}.png` : undefined,
-          attack: `attack-${rank}.png`,
+          top: VISUAL_FILES.top(rank),
+          heatmap: heatmaps ? VISUAL_FILES.heatmap(rank) : undefined,
+          attack: VISUAL_FILES.attack(rank),
         };
         writeFileSync(join(dir, files.top), await encodePng(toRaster(images[i])));
         if (heatmaps && files.heatmap) {
@@ -280,7 +282,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
       ];
       const budgetText = options.budget !== undefined ? `, L2 budget ${options.budget}` : '';
       writeFileSync(
-        join(dir, 'sheet.png'),
+        join(dir, VISUAL_FILES.sheet),
         await renderContactSheet({
           title: `feature ${feature} in ${group.key} (${group.className}, ${group.rows.length} images): top ${images.length}, heatmaps, attacks (${steps} steps, alpha ${alpha}${budgetText})`,
           rows,
@@ -306,16 +308,16 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
         },
         ...(options.mode ? { mode: options.mode } : {}),
         images: visualImages,
-        sheet: 'sheet.png',
+        sheet: VISUAL_FILES.sheet,
       };
-      writeJson(join(dir, 'visual.json'), record);
+      writeJson(join(dir, VISUAL_FILES.record), record);
       records.push(record);
       options.onProgress?.({ phase: 'written', feature, dir });
     }
   } finally {
     reader.close();
     await gradient.release();
-    await model.session.release();
+    await closeModel(model);
   }
   return records;
 }

@@ -6,18 +6,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGroupKey } from '../discover/schema.js';
+import { RUN_FILES, VISUAL_FILE, VISUAL_FILES, visualsFolder } from '../run/format.js';
 import type { VisualSet } from '../shared/api/explorer.js';
 import type { ExplorerData } from './explorer-data.js';
 import { className } from './explorer-data.js';
 
-export const VISUALS_DIR = 'visuals';
-/** The only file names served from a feature's visuals folder. */
-export const VISUAL_FILE =
-  /^(?:(?:top|heatmap|attack)-\d{1,3}\.(?:png|jpe?g|webp)|sheet\.(?:png|jpe?g|webp)|visual\.json)$/;
-
-export function visualsFolder(runDir: string, groupKey: string, feature: number): string {
-  return join(runDir, VISUALS_DIR, groupKey, `feature-${feature}`);
-}
+export { VISUAL_FILE, visualsFolder };
 
 function ranked(files: string[], prefix: string): string[] {
   return files
@@ -31,7 +25,7 @@ export function visualSetsForFeature(
   feature: number,
   urlBase = '/api/visuals',
 ): VisualSet[] {
-  const root = join(data.run.dir, VISUALS_DIR);
+  const root = join(data.run.dir, RUN_FILES.visuals);
   if (!existsSync(root)) return [];
   const sets: VisualSet[] = [];
   for (const entry of readdirSync(root)) {
@@ -45,7 +39,7 @@ export function visualSetsForFeature(
     let meta: unknown = null;
     if (files.includes('visual.json')) {
       try {
-        meta = JSON.parse(readFileSync(join(folder, 'visual.json'), 'utf8'));
+        meta = JSON.parse(readFileSync(join(folder, VISUAL_FILES.record), 'utf8'));
       } catch {
         meta = null;
       }

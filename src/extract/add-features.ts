@@ -3,17 +3,15 @@
  * non-robust network as a baseline, or seeded random features as the chance baseline. The new matrix is written
  * next to features.npy and registered in run.json, so `discover --features <name>` can use it.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FeatureSet, RunManifest } from '../run/format.js';
-import { RUN_FILES } from '../run/format.js';
+import { rmSync } from 'node:fs';
+import type { FeatureSet } from '../run/format.js';
 import { loadRun } from '../run/load.js';
 import { NpyMatrixWriter } from '../run/npy.js';
-import { writeJson } from '../run/tables.js';
+import { addFeatureSet as registerFeatureSet, featurePath } from '../run/write.js';
 import { FaultlineError, invalidOption } from '../shared/errors.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.js';
-import { globalAveragePool, loadModel, runBatch } from '../inference/model.js';
+import { closeModel, globalAveragePool, isSpatialOutput, loadModel, runBatch } from '../inference/model.js';
 import { Prefetcher } from './prefetch.js';
 
 export interface AddFeaturesOptions {
@@ -73,11 +71,9 @@ export async function addFeatureSet(
   if (run.manifest.features[opts.name] && !opts.force) {
     throw new FaultlineError(`run already has a feature set "${opts.name}"; pass --force to replace it`);
   }
-  const file = opts.name === 'robust' ? RUN_FILES.features : `features.${opts.name}.npy`;
-  const target = join(run.dir, file);
-  const tmp = `${target}.partial`;
+  const tmp = `${featurePath(run.dir, opts.name)}.partial`;
   const n = run.samples.length;
-  let set: FeatureSet;
+  let set: Omit<FeatureSet, 'file'>;
 
   if (opts.random !== undefined) {
     if (!Number.isInteger(opts.random) || opts.random <= 0)
@@ -95,7 +91,6 @@ export async function addFeatureSet(
     }
     writer.close();
     set = {
-      file,
       rows: n,
       cols,
       source: `random(seed=${opts.seed ?? 0})`,
@@ -149,25 +144,15 @@ export async function addFeatureSet(
       progress.stop();
     }
     writer!.close();
-    const meta = model.session.outputMetadata.find((m) => m.name === output);
     set = {
-      file,
       rows: n,
       cols,
       source: `${opts.name} (${model.record.path}, sha256 ${model.record.sha256.slice(0, 12)})`,
       output,
-      pooled: meta !== undefined && meta.isTensor && meta.shape.length === 4,
+      pooled: isSpatialOutput(model, output),
     };
-    await model.session.release();
+    await closeModel(model);
   }
 
-  if (existsSync(target)) rmSync(target);
-  renameSync(tmp, target);
-  const manifest: RunManifest = {
-    ...run.manifest,
-    updatedAt: new Date().toISOString(),
-    features: { ...run.manifest.features, [opts.name]: set },
-  };
-  writeJson(join(run.dir, RUN_FILES.manifest), manifest);
-  return set;
+  return registerFeatureSet(run.dir, opts.name, tmp, set);
 }

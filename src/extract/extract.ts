@@ -6,41 +6,24 @@
  * one chunk and rerunning the same command resumes. Batches depend only on the chunk's content, so a resumed
  * run produces exactly the bytes of an uninterrupted one.
  */
-import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  truncateSync,
-} from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import ort from 'onnxruntime-node';
-import sharp from 'sharp';
-import type { ClassInfo, Dataset, Prediction, Sample, SkippedSample } from '../shared/types.js';
+import type { ClassInfo, Dataset } from '../shared/types.js';
 import { FaultlineError } from '../shared/errors.js';
-import { FAULTLINE_VERSION } from '../shared/version.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
-import {
-  RUN_FILES,
-  RUN_FORMAT,
-  type FeatureSet,
-  type PreprocessSpec,
-  type RunManifest,
-} from '../run/format.js';
-import { NpyMatrixReader, NpyMatrixWriter } from '../run/npy.js';
-import { readJson, writeJson, writePredictions, writeSamples, writeSkipped } from '../run/tables.js';
+import { RUN_FILES, type PreprocessSpec } from '../run/format.js';
+import { NpyMatrixWriter } from '../run/npy.js';
+import { readManifest } from '../run/write.js';
 import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.js';
-import { classify, globalAveragePool, loadModel, runBatch, type LoadedModel } from '../inference/model.js';
+import { classify, globalAveragePool, loadModel, logitsWidth, runBatch } from '../inference/model.js';
 import { ingestDataset, imagenetClasses, readClassMap } from '../ingest/index.js';
+import { extractFingerprint } from './fingerprint.js';
+import { finalize, type ExtractSummary } from './finalize.js';
+import { Journal, type ChunkRecord, type PartialState } from './journal.js';
 import { Prefetcher } from './prefetch.js';
 import { readPredictionFile } from './prediction-file.js';
+
+export type { ExtractSummary };
 
 export interface ExtractOptions {
   /** Image folder, ImageNet-layout folder, manifest (.csv/.jsonl) or Barlow metadata.csv. */
@@ -84,48 +67,10 @@ export interface ExtractOptions {
   onWarning?: (warning: string) => void;
 }
 
-export interface ExtractSummary {
-  runDir: string;
-  samples: number;
-  skipped: SkippedSample[];
-  top1Accuracy?: number;
-  top5Accuracy?: number;
-  /** Chunks found finished from an earlier attempt. */
-  resumedChunks: number;
-  alreadyComplete: boolean;
-  seconds: number;
-  imagesPerSecond: number;
-  warnings: string[];
-}
-
-interface PartialState {
-  fingerprint: string;
-  total: number;
-  chunkSize: number;
-  batchSize: number;
-  cols: Record<string, number>;
-}
-
-interface ChunkRecord {
-  chunk: number;
-  /** [row, prediction, probability, top5] per sample that the model classified. */
-  predictions: [number, number, number, number[]][];
-  skipped: [number, string][];
-}
-
 type Decoded = { ok: true; inspected?: RgbImage; robust?: RgbImage } | { ok: false; reason: string };
-
-const PARTIAL_DIR = '.partial';
 
 function sameGeometry(a: PreprocessSpec, b: PreprocessSpec): boolean {
   return a.mode === b.mode && a.width === b.width && a.height === b.height && a.resize === b.resize;
-}
-
-function logitsWidth(model: LoadedModel): number | undefined {
-  const name = model.spec.outputs.logits;
-  const meta = model.session.outputMetadata.find((m) => m.name === name);
-  const last = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
-  return typeof last === 'number' ? last : undefined;
 }
 
 function describeError(e: unknown): string {
@@ -212,23 +157,18 @@ export async function extractRun(
     }
   }
 
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify({
-        v: RUN_FORMAT,
-        samples: samples.map((s) => [s.id, s.label]),
-        inspected: inspected && [inspected.record.sha256, inspected.spec, opts.inspectedFeatures ?? null],
-        robust: robust && [robust.record.sha256, robust.spec],
-        predictions: givenPredictions ? [...givenPredictions.entries()] : null,
-        chunkSize,
-        batchSize,
-      }),
-    )
-    .digest('hex');
+  const fingerprint = extractFingerprint({
+    samples,
+    inspected: inspected && { sha256: inspected.record.sha256, spec: inspected.spec },
+    inspectedFeatures: opts.inspectedFeatures,
+    robust: robust && { sha256: robust.record.sha256, spec: robust.spec },
+    givenPredictions,
+    chunkSize,
+    batchSize,
+  });
 
-  const manifestFile = join(out, RUN_FILES.manifest);
-  if (existsSync(manifestFile) && !opts.force) {
-    const existing = readJson<RunManifest>(manifestFile);
+  if (existsSync(join(out, RUN_FILES.manifest)) && !opts.force) {
+    const existing = readManifest(out);
     if (existing.status === 'complete' && existing.extract?.fingerprint === fingerprint) {
       return {
         runDir: out,
@@ -246,12 +186,10 @@ export async function extractRun(
     throw new FaultlineError(`${out} already holds a different run; choose another --out or pass --force`);
   }
 
-  const partial = join(out, PARTIAL_DIR);
-  const stateFile = join(partial, 'state.json');
-  const journal = join(partial, 'chunks.jsonl');
+  const journal = new Journal(out);
   let state: PartialState | undefined;
-  if (existsSync(stateFile) && !opts.force) {
-    state = readJson<PartialState>(stateFile);
+  if (journal.hasState() && !opts.force) {
+    state = journal.readState();
     if (state.fingerprint !== fingerprint) {
       throw new FaultlineError(
         `${out} holds an unfinished extraction of a different dataset/model/settings; ` +
@@ -262,13 +200,11 @@ export async function extractRun(
     if (existsSync(out) && readdirSync(out).length > 0 && !opts.force) {
       throw new FaultlineError(`${out} is not empty; choose another --out or pass --force`);
     }
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
     state = { fingerprint, total: samples.length, chunkSize, batchSize, cols: {} };
-    writeJson(stateFile, state);
+    journal.reset(state);
   }
 
-  const done = readJournal(journal);
+  const done = journal.readChunks();
   const chunkCount = Math.ceil(samples.length / chunkSize);
   const todo: number[] = [];
   for (let c = 0; c < chunkCount; c++) if (!done.has(c)) todo.push(c);
@@ -299,11 +235,11 @@ export async function extractRun(
         `${name} features changed width (${known} -> ${cols}) between attempts; use --force`,
       );
     }
-    const file = join(partial, `features.${name}.npy`);
+    const file = journal.featureFile(name);
     w = new NpyMatrixWriter(file, samples.length, cols, { resume: known !== undefined && existsSync(file) });
     if (known === undefined) {
       state.cols[name] = cols;
-      writeJson(stateFile, state);
+      journal.writeState(state);
     }
     writers.set(name, w);
     return w;
@@ -368,7 +304,7 @@ export async function extractRun(
         if (robustOut) writeFeatureRows(writerFor, 'robust', robustOut[robustOutput!], okRows);
       }
       for (const w of writers.values()) w.sync();
-      appendJournal(journal, record);
+      journal.appendChunk(record);
       done.set(c, record);
       processed += chunkEnd - c * chunkSize;
       progress.update(processed, samples.length);
@@ -380,7 +316,7 @@ export async function extractRun(
 
   return finalize({
     out,
-    partial,
+    journal,
     samples,
     classes,
     dataset,
@@ -422,215 +358,4 @@ function countRows(done: Map<number, ChunkRecord>, chunkSize: number, total: num
   let n = 0;
   for (const c of done.keys()) n += Math.min(total, (c + 1) * chunkSize) - c * chunkSize;
   return n;
-}
-
-/** Reads the finished chunks; a torn last line (crash mid-append) is cut off so appends continue cleanly. */
-function readJournal(file: string): Map<number, ChunkRecord> {
-  const done = new Map<number, ChunkRecord>();
-  if (!existsSync(file)) return done;
-  const text = readFileSync(file, 'utf8');
-  let valid = 0;
-  for (const line of text.split('\n')) {
-    if (line.length === 0) break;
-    let record: ChunkRecord;
-    try {
-      record = JSON.parse(line) as ChunkRecord;
-    } catch {
-      break;
-    }
-    done.set(record.chunk, record);
-    valid += Buffer.byteLength(line) + 1;
-  }
-  if (valid < Buffer.byteLength(text)) truncateSync(file, valid);
-  return done;
-}
-
-function appendJournal(file: string, record: ChunkRecord): void {
-  appendFileSync(file, JSON.stringify(record) + '\n');
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-interface FinalizeInput {
-  out: string;
-  partial: string;
-  samples: Sample[];
-  classes: ClassInfo[];
-  dataset: Dataset;
-  done: Map<number, ChunkRecord>;
-  state: PartialState;
-  inspected?: LoadedModel;
-  robust?: LoadedModel;
-  /** The inspected and robust models' warnings, in that order. */
-  modelWarnings: string[];
-  robustOutput?: string;
-  givenPredictions?: Map<string, number>;
-  predictionsFile?: string;
-  inspectedFeatures?: string;
-  fingerprint: string;
-  chunkSize: number;
-  batchSize: number;
-  resumedChunks: number;
-  seconds: number;
-  processedNow: number;
-}
-
-function finalize(f: FinalizeInput): ExtractSummary {
-  const n = f.samples.length;
-  const { modelWarnings } = f;
-  const skippedReason = new Map<number, string>();
-  const modelPredictions = new Map<number, Prediction>();
-  for (const record of f.done.values()) {
-    for (const [row, reason] of record.skipped) skippedReason.set(row, reason);
-    for (const [row, prediction, probability, top5] of record.predictions) {
-      modelPredictions.set(row, { prediction, probability, top5 });
-    }
-  }
-  const kept: number[] = [];
-  for (let row = 0; row < n; row++) if (!skippedReason.has(row)) kept.push(row);
-  const skipped: SkippedSample[] = [...skippedReason.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([row, reason]) => ({ id: f.samples[row].id, path: f.samples[row].path, reason }));
-
-  const samples = kept.map((row) => f.samples[row]);
-  const predictions: Prediction[] = kept.map((row) => {
-    if (f.givenPredictions && !f.inspected) {
-      return { prediction: f.givenPredictions.get(f.samples[row].id)!, probability: NaN, top5: [] };
-    }
-    return modelPredictions.get(row)!;
-  });
-
-  // Feature matrices: move into place, dropping the rows of skipped images.
-  const features: Record<string, FeatureSet> = {};
-  for (const [name, cols] of Object.entries(f.state.cols)) {
-    const file = name === 'robust' ? RUN_FILES.features : `features.${name}.npy`;
-    const source = join(f.partial, `features.${name}.npy`);
-    if (skipped.length === 0) renameSync(source, join(f.out, file));
-    else compactRows(source, join(f.out, file), kept, cols);
-    const model = name === 'robust' ? f.robust! : f.inspected!;
-    const output = name === 'robust' ? f.robustOutput! : f.inspectedFeatures!;
-    const meta = model.session.outputMetadata.find((m) => m.name === output);
-    features[name] = {
-      file,
-      rows: samples.length,
-      cols,
-      source: name,
-      output,
-      pooled: meta !== undefined && meta.isTensor && meta.shape.length === 4,
-    };
-  }
-
-  const top1 = accuracy(samples, predictions, 1);
-  const top5 = f.inspected ? accuracy(samples, predictions, 5) : undefined;
-  const createdAt = new Date().toISOString();
-  const mapMeta = f.robust?.spec.outputs.featureMap
-    ? f.robust.session.outputMetadata.find((m) => m.name === f.robust!.spec.outputs.featureMap)
-    : undefined;
-  const manifest: RunManifest = {
-    format: RUN_FORMAT,
-    status: 'complete',
-    createdAt,
-    updatedAt: createdAt,
-    dataset: {
-      kind: f.dataset.kind,
-      source: resolve(f.dataset.source),
-      root: resolve(f.dataset.root),
-      samples: samples.length,
-      skipped: skipped.length,
-      classes: f.classes.length,
-    },
-    preprocessing: { inspected: f.inspected?.spec.preprocess, robust: f.robust?.spec.preprocess },
-    models: { inspected: f.inspected?.record, robust: f.robust?.record },
-    predictions: {
-      inspected: {
-        file: RUN_FILES.predictions,
-        source: f.inspected ? 'model' : 'file',
-        model: f.inspected?.record,
-        top1Accuracy: top1,
-        top5Accuracy: top5,
-      },
-    },
-    features,
-    featureMap:
-      mapMeta && mapMeta.isTensor && f.robust
-        ? {
-            output: mapMeta.name,
-            channels: Number(mapMeta.shape[1]),
-            height: Number(mapMeta.shape[2]),
-            width: Number(mapMeta.shape[3]),
-          }
-        : undefined,
-    versions: {
-      faultline: FAULTLINE_VERSION,
-      node: process.version,
-      onnxruntime: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown',
-      sharp: sharp.versions.sharp ?? 'unknown',
-      libvips: sharp.versions.vips,
-    },
-    extract: {
-      fingerprint: f.fingerprint,
-      chunkSize: f.chunkSize,
-      batchSize: f.batchSize,
-      seconds: f.seconds,
-      ...(modelWarnings.length > 0 ? { warnings: modelWarnings } : {}),
-    },
-  };
-
-  writeJson(join(f.out, RUN_FILES.classes), f.classes);
-  writeSamples(join(f.out, RUN_FILES.samples), samples, f.dataset.root);
-  writePredictions(
-    join(f.out, RUN_FILES.predictions),
-    samples.map((s) => s.id),
-    predictions,
-    f.classes,
-  );
-  writeSkipped(join(f.out, RUN_FILES.skipped), skipped, f.dataset.root);
-  // run.json last: its "complete" status is what marks the run as usable.
-  writeJson(join(f.out, RUN_FILES.manifest), manifest);
-  rmSync(f.partial, { recursive: true, force: true });
-
-  return {
-    runDir: f.out,
-    samples: samples.length,
-    skipped,
-    top1Accuracy: top1,
-    top5Accuracy: top5,
-    resumedChunks: f.resumedChunks,
-    alreadyComplete: false,
-    seconds: f.seconds,
-    imagesPerSecond: f.seconds > 0 ? f.processedNow / f.seconds : 0,
-    warnings: [...modelWarnings, ...f.dataset.warnings],
-  };
-}
-
-function accuracy(samples: Sample[], predictions: Prediction[], k: number): number {
-  if (samples.length === 0) return 0;
-  let hits = 0;
-  samples.forEach((s, i) => {
-    const p = predictions[i];
-    if (k === 1 ? p.prediction === s.label : p.top5.slice(0, k).includes(s.label)) hits++;
-  });
-  return hits / samples.length;
-}
-
-/** Copies the kept rows of a .npy matrix into a new file, block by block. */
-function compactRows(source: string, target: string, kept: number[], cols: number): void {
-  const reader = new NpyMatrixReader(source);
-  const tmp = `${target}.tmp`;
-  const writer = new NpyMatrixWriter(tmp, kept.length, cols);
-  try {
-    const block = 4096;
-    for (let i = 0; i < kept.length; i += block) {
-      writer.writeRows(i, reader.readRowSet(kept.slice(i, i + block)));
-    }
-    writer.sync();
-  } finally {
-    reader.close();
-    writer.close();
-  }
-  renameSync(tmp, target);
 }

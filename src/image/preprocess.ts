@@ -107,3 +107,8 @@ export function toInputTensor(images: readonly Pick<RgbImage, 'data'>[], spec: P
   });
   return out;
 }
+
+/** The image library's versions, as recorded in run manifests. */
+export function imageLibraryVersions(): { sharp: string; libvips: string } {
+  return { sharp: sharp.versions.sharp ?? 'unknown', libvips: sharp.versions.vips };
+}

@@ -1,6 +1,7 @@
 /**
- * The onnxruntime-node adapter: loading a model with its spec, auto-detecting what the spec leaves out, and
- * running batches. The only module (with explain/autodiff's runner) that imports onnxruntime.
+ * The onnxruntime-node adapter, the only module of the library that imports onnxruntime: loading a model with its
+ * spec, auto-detecting what the spec leaves out, output shapes, running batches (classify, features), closing it,
+ * and plain sessions (openSession) for the graphs explain/autodiff builds. Tests may use onnxruntime directly.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -257,6 +258,102 @@ export async function runBatch(
 }
 
 /** [N, C, h, w] -> [N, C] by averaging each channel map (identity for [N, C]). */
+/**
+ * The shape onnxruntime reports for output `name` (symbolic axes as strings), or undefined when the model has no
+ * such tensor output.
+ */
+export function outputShape(model: LoadedModel, name: string): readonly (number | string)[] | undefined {
+  const meta = model.session.outputMetadata.find((m) => m.name === name);
+  return meta && meta.isTensor ? meta.shape : undefined;
+}
+
+/** True when output `name` is a spatial map (N x C x h x w) that is average-pooled into features. */
+export function isSpatialOutput(model: LoadedModel, name: string): boolean {
+  return outputShape(model, name)?.length === 4;
+}
+
+/** Width of the logits output (the number of classes), when the model states it. */
+export function logitsWidth(model: LoadedModel): number | undefined {
+  const name = model.spec.outputs.logits;
+  const shape = name === undefined ? undefined : outputShape(model, name);
+  const last = shape ? shape[shape.length - 1] : undefined;
+  return typeof last === 'number' ? last : undefined;
+}
+
+/** Releases the model's session. */
+export async function closeModel(model: LoadedModel): Promise<void> {
+  await model.session.release();
+}
+
+/** The onnxruntime version, as recorded in run manifests. */
+export function runtimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common ?? 'unknown';
+}
+
+/** A float tensor fed to a plain session. */
+export interface FloatTensor {
+  data: Float32Array | Float64Array;
+  dims: readonly number[];
+}
+
+/** A tensor a plain session returned (type as onnxruntime names it: 'float32', 'float64', ...). */
+export interface SessionTensor {
+  type: string;
+  data: unknown;
+  dims: readonly number[];
+}
+
+/** A session over an ONNX graph that is not a model with a spec (e.g. a gradient graph built in memory). */
+export interface OnnxSession {
+  run(
+    feeds: Record<string, FloatTensor>,
+    outputs?: readonly string[],
+  ): Promise<Record<string, SessionTensor>>;
+  release(): Promise<void>;
+}
+
+export interface OpenSessionOptions {
+  /** Intra-op threads; default onnxruntime's. */
+  threads?: number;
+  /** Graph optimisation level; default onnxruntime's. */
+  optimization?: 'basic' | 'all';
+  /** Log errors only. */
+  quiet?: boolean;
+}
+
+/** Opens a plain session on an ONNX file or in-memory model. */
+export async function openSession(
+  model: string | Uint8Array,
+  options: OpenSessionOptions = {},
+): Promise<OnnxSession> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    ...(options.optimization ? { graphOptimizationLevel: options.optimization } : {}),
+    ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.quiet ? { logSeverityLevel: 3 as const } : {}),
+  };
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, sessionOptions)
+      : await ort.InferenceSession.create(model, sessionOptions);
+  return {
+    async run(feeds, outputs) {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) {
+        tensors[name] =
+          t.data instanceof Float64Array
+            ? new ort.Tensor('float64', t.data, t.dims)
+            : new ort.Tensor('float32', t.data, t.dims);
+      }
+      const result = outputs ? await session.run(tensors, [...outputs]) : await session.run(tensors);
+      const out: Record<string, SessionTensor> = {};
+      for (const [name, t] of Object.entries(result))
+        out[name] = { type: t.type, data: t.data, dims: t.dims };
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
 export function globalAveragePool(t: OutputTensor): OutputTensor {
   if (t.dims.length === 2) return t;
   if (t.dims.length !== 4) throw new RangeError(`cannot pool a tensor of shape [${t.dims.join(',')}]`);

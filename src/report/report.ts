@@ -21,6 +21,7 @@ import {
   type FeatureNamer,
 } from '../explorer/views.js';
 import type { FeatureResponse } from '../shared/api/explorer.js';
+import { visualsFolder } from '../run/format.js';
 import { silentProgress, type ProgressSink } from '../shared/progress.js';
 import {
   classHref,
@@ -142,7 +143,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
         if (!VISUAL_FILE.test(basename(file))) return null;
         try {
           const real = resolveInsideRoots(
-            join(data.run.dir, 'visuals', group, `feature-${feature}`, file),
+            join(visualsFolder(data.run.dir, group, feature), file),
             data.runRoots,
           );
           const dir = join(out, 'visuals', group, `feature-${feature}`);

@@ -1,7 +1,11 @@
 /**
  * The run directory: what `faultline extract` writes and every later stage reads.
- * Documented for users in docs/run-directory.md; bump RUN_FORMAT when a field changes meaning.
+ * This module and run/write.ts are the contract: every file name of a run is here, every writer goes through
+ * run/write.ts, every reader through run/load.ts. Documented for users in docs/run-directory.md; bump RUN_FORMAT
+ * when a field changes meaning.
  */
+import { join } from 'node:path';
+
 export const RUN_FORMAT = 'faultline-run/1';
 
 export const RUN_FILES = {
@@ -12,8 +16,12 @@ export const RUN_FILES = {
   features: 'features.npy',
   skipped: 'skipped.csv',
   discovery: 'discovery.json',
-  /** Extraction state while a run is in progress (deleted when complete). */
-  progress: 'extract-progress.json',
+  /** Extraction state while extraction runs (removed when the run completes): see extract/journal.ts. */
+  partial: '.partial',
+  /** The explain stage's pictures: visuals/<group key>/feature-<j>/ (see visualsFolder). */
+  visuals: 'visuals',
+  /** The naming study's SQLite database. */
+  database: 'faultline.db',
 } as const;
 
 export interface PreprocessSpec {
@@ -62,7 +70,8 @@ export interface PredictionSet {
 
 export interface RunManifest {
   format: typeof RUN_FORMAT;
-  status: 'in-progress' | 'complete';
+  /** Only complete runs are ever written: run.json is written last, when extraction has finished. */
+  status: 'complete';
   createdAt: string;
   updatedAt: string;
   dataset: {
@@ -92,4 +101,32 @@ export interface RunManifest {
     /** What the models warned about on the extracting machine (e.g. int8 saturation), when anything. */
     warnings?: string[];
   };
+}
+
+/** File name of a feature set inside the run: "robust" is features.npy, any other name features.<name>.npy. */
+export function featureFileName(name: string): string {
+  return name === 'robust' ? RUN_FILES.features : `features.${name}.npy`;
+}
+
+/** The folder holding one feature's pictures for one group: <run>/visuals/<group key>/feature-<j>. */
+export function visualsFolder(runDir: string, groupKey: string, feature: number): string {
+  return join(runDir, RUN_FILES.visuals, groupKey, `feature-${feature}`);
+}
+
+/** File names inside a visuals folder (rank is 1-based). */
+export const VISUAL_FILES = {
+  top: (rank: number): string => `top-${rank}.png`,
+  heatmap: (rank: number): string => `heatmap-${rank}.png`,
+  attack: (rank: number): string => `attack-${rank}.png`,
+  sheet: 'sheet.png',
+  record: 'visual.json',
+} as const;
+
+/** The only file names a visuals folder may hold (matched before any file is served or copied). */
+export const VISUAL_FILE =
+  /^(?:(?:top|heatmap|attack)-\d{1,3}\.(?:png|jpe?g|webp)|sheet\.(?:png|jpe?g|webp)|visual\.json)$/;
+
+/** The study database of a run. */
+export function databasePath(runDir: string): string {
+  return join(runDir, RUN_FILES.database);
 }

@@ -3,7 +3,7 @@
  * onnxruntime. All perturbed copies of the input go through the forward model in one batch, so a check of a
  * small graph costs two session runs.
  */
-import * as ort from 'onnxruntime-node';
+import { openSession, type FloatTensor } from '../../inference/model.js';
 import { buildGradientModel, GRADIENT_IO, type GradientModelOptions } from './gradient.js';
 import {
   DataType,
@@ -50,10 +50,10 @@ export interface GradCheckResult {
 
 type FloatArray = Float32Array | Float64Array;
 
-function tensor(type: number, data: ArrayLike<number>, dims: number[]): ort.Tensor {
+function tensor(type: number, data: ArrayLike<number>, dims: number[]): FloatTensor {
   return type === DataType.DOUBLE
-    ? new ort.Tensor('float64', Float64Array.from(data), dims)
-    : new ort.Tensor('float32', Float32Array.from(data), dims);
+    ? { data: Float64Array.from(data), dims }
+    : { data: Float32Array.from(data), dims };
 }
 
 /**
@@ -70,7 +70,7 @@ export async function gradCheck(
 ): Promise<GradCheckResult> {
   const type = model.graph?.input?.[0]?.type?.tensorType?.elemType ?? DataType.FLOAT;
   const grad = await buildGradientModel(model, { ...options, inputShape });
-  const session = await ort.InferenceSession.create(encodeModel(grad.model));
+  const session = await openSession(encodeModel(grad.model));
   const [n] = inputShape;
   const d = grad.featureCount;
   const selector = new Float64Array(n * d);
@@ -104,7 +104,7 @@ export async function gradCheck(
       }
     }
   }
-  const featureSession = await ort.InferenceSession.create(encodeModel(grad.model));
+  const featureSession = await openSession(encodeModel(grad.model));
   const out = await featureSession.run({
     [grad.input]: tensor(type, batch, [copies, ...inputShape.slice(1)]),
     [GRADIENT_IO.selector]: tensor(type, new Float64Array(copies * d), [copies, d]),

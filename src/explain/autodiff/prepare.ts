@@ -3,7 +3,7 @@
  * onnxruntime run, prune to what the features need, and upgrade old-opset nodes to the opset-17 forms the
  * backward rules emit.
  */
-import * as ort from 'onnxruntime-node';
+import { openSession } from '../../inference/model.js';
 import { FaultlineError } from '../../shared/errors.js';
 import {
   DataType,
@@ -31,7 +31,8 @@ export interface WorkGraph {
 export interface TensorInfo {
   /** Shape observed with a probe batch of PROBE_BATCH images. */
   shape: number[];
-  type: ort.Tensor.Type;
+  /** Element type as onnxruntime names it ('float32', 'float64', ...). */
+  type: string;
 }
 
 /** Batch size of the shape probe: 2, so a batch axis is never confused with a broadcast axis of size 1. */
@@ -97,13 +98,10 @@ export async function probeShapes(
   const count = shape.reduce((a, b) => a * b, 1);
   const data = elem === DataType.DOUBLE ? new Float64Array(count) : new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = Math.random();
-  const session = await ort.InferenceSession.create(encodeModel(model), {
-    graphOptimizationLevel: 'basic',
-    logSeverityLevel: 3,
-  });
+  const session = await openSession(encodeModel(model), { optimization: 'basic', quiet: true });
   try {
     const feeds = {
-      [graph.input.name ?? '']: new ort.Tensor(elem === DataType.DOUBLE ? 'float64' : 'float32', data, shape),
+      [graph.input.name ?? '']: { data, dims: shape },
     };
     const result = await session.run(feeds);
     const info = new Map<string, TensorInfo>();

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { openSession, type OnnxSession } from '../../inference/model.js';
 import { fileError } from '../../shared/errors.js';
 import { AUTODIFF_VERSION, buildGradientModel, GRADIENT_IO, type GradientModelOptions } from './gradient.js';
 import { decodeModel, encodeModel } from './proto.js';
@@ -108,7 +108,7 @@ export interface GradientResult {
 /** A session of the gradient model: features and input gradient in one run. */
 export class FeatureGradient {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: OnnxSession,
     readonly file: string,
     readonly input: string,
     /** [-1, C, H, W] */
@@ -120,10 +120,7 @@ export class FeatureGradient {
 
   static async open(modelPath: string, options: FeatureGradientOptions): Promise<FeatureGradient> {
     const { file, meta } = await ensureGradientModel(modelPath, options);
-    const session = await ort.InferenceSession.create(file, {
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    });
+    const session = await openSession(file, { optimization: 'all', threads: options.threads });
     return new FeatureGradient(session, file, meta.input, meta.inputShape, meta.featureCount, meta.maxBatch);
   }
 
@@ -136,8 +133,8 @@ export class FeatureGradient {
     const batch = pixels.length / this.imageSize;
     if (batch > this.maxBatch) return this.runInChunks(pixels, selector, batch);
     const out = await this.session.run({
-      [this.input]: new ort.Tensor('float32', pixels, [batch, ...this.inputShape.slice(1)]),
-      [GRADIENT_IO.selector]: new ort.Tensor('float32', selector, [batch, this.featureCount]),
+      [this.input]: { data: pixels, dims: [batch, ...this.inputShape.slice(1)] },
+      [GRADIENT_IO.selector]: { data: selector, dims: [batch, this.featureCount] },
     });
     return {
       features: out[GRADIENT_IO.features].data as Float32Array,

@@ -5,18 +5,15 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { databasePath, RUN_FILES } from '../../run/format.js';
 import { FaultlineError } from '../../shared/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
-/** File name of the database inside a run directory. */
-export const DATABASE_FILE = 'faultline.db';
-
-export function databasePath(runDir: string): string {
-  return join(runDir, DATABASE_FILE);
-}
+/** File name of the database inside a run directory (the run directory's contract: run/format.ts). */
+export const DATABASE_FILE = RUN_FILES.database;
+export { databasePath };
 
 export interface OpenDatabaseOptions {
   /** Create the run directory and the database when absent (default false: a missing database is an error). */
