@@ -15,7 +15,7 @@ import { existsSync, statfsSync, statSync, writeFileSync, rmSync } from 'node:fs
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { discover } from '../src/discover/discover.js';
-import { writeSyntheticRun, type SyntheticSample } from '../src/discover/synthetic-run.test-support.js';
+import { writeSyntheticRun, type SyntheticSample } from '../test/support/synthetic-run.js';
 import { loadRun } from '../src/run/load.js';
 import { terminalProgress } from '../src/shared/progress.js';
 import { xorshift32 } from './xorshift.js';

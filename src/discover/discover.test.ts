@@ -6,7 +6,7 @@ import { loadRun } from '../run/load.js';
 import { FaultlineError } from '../shared/errors.js';
 import { discover, discoverGroup, writeDiscovery } from './discover.js';
 import { DISCOVERY_FORMAT, type DiscoveryResult } from './schema.js';
-import { seededRandom, writeSyntheticRun, type SyntheticSample } from './synthetic-run.test-support.js';
+import { seededRandom, writeSyntheticRun, type SyntheticSample } from '../../test/support/synthetic-run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-discover-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { formatDiscovery } from '../cli/commands/discover.js';
 import { loadRun } from '../run/load.js';
 import { discover, writeDiscovery } from './discover.js';
 import { memberCsv, modeMembers, readDiscovery } from './export-mode.js';
-import { seededRandom, writeSyntheticRun } from './synthetic-run.test-support.js';
+import { seededRandom, writeSyntheticRun } from '../../test/support/synthetic-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

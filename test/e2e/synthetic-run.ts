@@ -4,12 +4,12 @@
  * Deterministic (seeded); every class's failures sit above a threshold on one feature, so each group has one
  * failure mode on that feature.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { RUN_FORMAT, type RunManifest } from '../../src/run/format.js';
-import { writeNpyMatrix } from '../../src/run/npy.js';
-import { writeJson, writePredictions, writeSamples } from '../../src/run/tables.js';
+import { RUN_FILES, VISUAL_FILES, visualsFolder } from '../../src/run/format.js';
+import { writeJson } from '../../src/run/tables.js';
+import { writeSyntheticRun } from '../support/synthetic-run.js';
 import type { ClassInfo, Prediction, Sample } from '../../src/shared/types.js';
 import {
   DISCOVERY_FORMAT,
@@ -115,79 +115,38 @@ export async function buildSyntheticRun(options: SyntheticRunOptions): Promise<S
     }
   }
 
-  writeSamples(join(runDir, 'samples.csv'), samples, datasetRoot);
-  writePredictions(
-    join(runDir, 'predictions.csv'),
-    samples.map((s) => s.id),
-    preds,
+  writeSyntheticRun({
+    dir: runDir,
     classes,
-  );
-  if (options.secondModel) {
-    writePredictions(
-      join(runDir, 'predictions-robust.csv'),
-      samples.map((s) => s.id),
-      predsB,
-      classes,
-    );
-  }
-  writeNpyMatrix(join(runDir, 'features.npy'), Float32Array.from(features), samples.length, featureCount);
-  writeJson(join(runDir, 'classes.json'), classes);
-  writeFileSync(join(runDir, 'skipped.csv'), 'id,path,reason\n');
-
-  const accuracyOf = (p: Prediction[]) =>
-    p.filter((x, i) => x.prediction === samples[i].label).length / p.length;
+    samples: samples.map((s, i) => ({
+      id: s.id,
+      path: s.path,
+      label: s.label,
+      split: s.split,
+      prediction: preds[i].prediction,
+      probability: preds[i].probability,
+      top5: preds[i].top5,
+    })),
+    root: datasetRoot,
+    dataset: { kind: 'folder', source: datasetRoot },
+    cols: featureCount,
+    fillRows: (start, out) =>
+      out.set(features.slice(start * featureCount, start * featureCount + out.length)),
+    featuresOutput: 'x',
+    extraPredictions: options.secondModel ? { robust: predsB } : undefined,
+    manifest: (manifest) => {
+      if (options.extractWarnings) {
+        manifest.extract = {
+          fingerprint: 'synthetic',
+          chunkSize: 1,
+          batchSize: 1,
+          seconds: 0,
+          warnings: options.extractWarnings,
+        };
+      }
+    },
+  });
   const now = new Date().toISOString();
-  const manifest: RunManifest = {
-    format: RUN_FORMAT,
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
-    dataset: {
-      kind: 'folder',
-      source: datasetRoot,
-      root: datasetRoot,
-      samples: samples.length,
-      skipped: 0,
-      classes: classes.length,
-    },
-    preprocessing: {},
-    models: {},
-    predictions: {
-      inspected: { file: 'predictions.csv', source: 'file', top1Accuracy: accuracyOf(preds) },
-      ...(options.secondModel
-        ? {
-            robust: {
-              file: 'predictions-robust.csv',
-              source: 'file' as const,
-              top1Accuracy: accuracyOf(predsB),
-            },
-          }
-        : {}),
-    },
-    features: {
-      robust: {
-        file: 'features.npy',
-        rows: samples.length,
-        cols: featureCount,
-        source: 'robust',
-        output: 'x',
-        pooled: true,
-      },
-    },
-    versions: {},
-    ...(options.extractWarnings
-      ? {
-          extract: {
-            fingerprint: 'synthetic',
-            chunkSize: 1,
-            batchSize: 1,
-            seconds: 0,
-            warnings: options.extractWarnings,
-          },
-        }
-      : {}),
-  };
-  writeJson(join(runDir, 'run.json'), manifest);
 
   const groups: GroupResult[] = [];
   for (let c = 0; c < options.classes; c++) {
@@ -280,17 +239,17 @@ export async function buildSyntheticRun(options: SyntheticRunOptions): Promise<S
     },
     groups,
   };
-  writeJson(join(runDir, 'discovery.json'), discovery);
+  writeJson(join(runDir, RUN_FILES.discovery), discovery);
 
   if (options.visuals) {
-    const dir = join(runDir, 'visuals', 'pred-0', `feature-${modeFeature(0)}`);
+    const dir = visualsFolder(runDir, 'pred-0', modeFeature(0));
     mkdirSync(dir, { recursive: true });
     for (let k = 1; k <= 3; k++) {
-      await tinyPng(join(dir, `top-${k}.png`), 200, 40 * k, 40);
-      await tinyPng(join(dir, `heatmap-${k}.png`), 250, 50, 40 * k);
-      await tinyPng(join(dir, `attack-${k}.png`), 40 * k, 200, 90);
+      await tinyPng(join(dir, VISUAL_FILES.top(k)), 200, 40 * k, 40);
+      await tinyPng(join(dir, VISUAL_FILES.heatmap(k)), 250, 50, 40 * k);
+      await tinyPng(join(dir, VISUAL_FILES.attack(k)), 40 * k, 200, 90);
     }
-    writeJson(join(dir, 'visual.json'), { feature: modeFeature(0), group: 'pred-0' });
+    writeJson(join(dir, VISUAL_FILES.record), { feature: modeFeature(0), group: 'pred-0' });
   }
   return { runDir, datasetRoot, classes, samples, modeFeature };
 }
