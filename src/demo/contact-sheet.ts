@@ -1,5 +1,5 @@
 /**
- * A contact sheet for one robust feature within one group: the group's top-k images by the feature (METHOD.md
+ * A contact sheet for one robust feature within one group: the group's top-k images by the feature (docs/method.md
  * section 6) in the first row, the same images with the feature's heatmap (channel j of the feature map, divided
  * by its maximum, bilinearly upsampled, jet colormap, blended: explain/heatmap.ts) in the second. Demo-sized
  * (small images, few tiles); the general visualisation lives in src/explain.

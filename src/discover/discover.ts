@@ -1,5 +1,5 @@
 /**
- * Failure-mode discovery over a run (METHOD.md sections 2-5 and 8): per group, rank features, fit the failure
+ * Failure-mode discovery over a run (docs/method.md sections 2-5 and 8): per group, rank features, fit the failure
  * tree, turn failure leaves into ranked modes, score them on held-out samples and under other models' predictions,
  * and summarise the dataset. Library code: throws, never prints; progress goes to a ProgressSink.
  */

@@ -1,5 +1,5 @@
 /**
- * Groups of a run (METHOD.md section 2): samples grouped by predicted class or by true label, each with its
+ * Groups of a run (docs/method.md §2): samples grouped by predicted class or by true label, each with its
  * failure flags (prediction != label), and the resolution of `--classes` names to class indices.
  */
 import type { ClassInfo, Prediction, Sample } from '../shared/types.js';

@@ -3,7 +3,7 @@ import { leafMetrics, treeMetrics } from './metrics.js';
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
-describe('treeMetrics: METHOD.md reference numbers', () => {
+describe('treeMetrics: docs/method.md reference numbers', () => {
   it('reproduces the syringe tree (N 1406, F 284, split on feature 638)', () => {
     const m = treeMetrics([
       { leaf: 1, n: 395, failures: 139 },
@@ -33,7 +33,7 @@ describe('treeMetrics: METHOD.md reference numbers', () => {
   });
 });
 
-describe('metrics edge cases (METHOD.md 5b)', () => {
+describe('metrics edge cases (docs/method.md §5b)', () => {
   it('F = 0: EC and IV are 0, no failure leaf, no division by zero', () => {
     const m = treeMetrics([{ leaf: 0, n: 10, failures: 0 }]);
     expect(m).toEqual({ baseErrorRate: 0, aler: 0, precision: 0, recall: 0, failureLeaves: [] });

@@ -1,8 +1,8 @@
 /**
- * The failure-tree metrics of METHOD.md section 5, from leaf counts alone (no features), so they can be checked
+ * The failure-tree metrics of docs/method.md §5, from leaf counts alone (no features), so they can be checked
  * against the reference numbers exactly.
  *
- * Edge cases (METHOD.md 5b): ER = 0 for an empty leaf; EC = 0 when the group has no failures (F = 0);
+ * Edge cases (docs/method.md §5b): ER = 0 for an empty leaf; EC = 0 when the group has no failures (F = 0);
  * precision = 0 when there is no failure leaf; BER = 0 for an empty group.
  */
 import type { LeafMetrics } from './schema.js';

@@ -1,5 +1,5 @@
 /**
- * Feature ranking within a group (METHOD.md section 3): mutual information with the failure flag, or mean
+ * Feature ranking within a group (docs/method.md §3): mutual information with the failure flag, or mean
  * activation; the top K are kept, reported by their own feature index. Ties in score go to the lower index.
  */
 import type { FeatureRanking } from './schema.js';

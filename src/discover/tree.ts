@@ -3,7 +3,7 @@
  * `DecisionTreeClassifier` (best splitter, depth-first growth, node ids in preorder):
  *
  * - criterion 'entropy' (bits) or 'gini' on class-weighted counts; class weights {0: 1, 1: S/F} ('balanced' as
- *   METHOD.md defines it; sklearn's own 'balanced' is the same up to a constant factor, which picks the same splits)
+ *   docs/method.md defines it; sklearn's own 'balanced' is the same up to a constant factor, which picks the same splits)
  *   or none;
  * - a node is a leaf when depth >= maxDepth, n < minSamplesSplit, n < 2 * minSamplesLeaf, its impurity <= eps,
  *   or no split leaves minSamplesLeaf samples on both sides;

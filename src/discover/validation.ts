@@ -1,5 +1,5 @@
 /**
- * Held-out validation (METHOD.md section 4, fix): which samples each tree is fitted on and which it is scored on.
+ * Held-out validation (docs/method.md §4, fix): which samples each tree is fitted on and which it is scored on.
  * - 'split': the samples whose `split` column equals the given name are held out (e.g. fit on train, score on val);
  * - 'random': a seeded random fraction, stratified by group and failure flag, is held out;
  * - 'kfold': every sample gets a fold (stratified the same way); trees are refitted per fold;

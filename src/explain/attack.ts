@@ -1,5 +1,5 @@
 /**
- * Feature attack ("amplified attribute", METHOD.md section 6): normalised gradient ascent on one feature in
+ * Feature attack ("amplified attribute", docs/method.md §6): normalised gradient ascent on one feature in
  * [0,1] pixel space, batched over images:
  *   x <- clamp(x + alpha * g / (||g||_2 + 1e-10), 0, 1),   g = d feature_j / d x  (per image)
  * and, when a budget is given, x is projected back onto the L2 ball ||x - x0||_2 <= budget after every step

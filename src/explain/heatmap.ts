@@ -1,5 +1,5 @@
 /**
- * Heatmap of one feature on one image (METHOD.md section 6): channel j of the robust model's feature map, clamped
+ * Heatmap of one feature on one image (docs/method.md §6): channel j of the robust model's feature map, clamped
  * at 0 and divided by its maximum, bilinearly upsampled to the image size, coloured with jet and alpha-blended onto
  * the image.
  *

@@ -8,7 +8,7 @@ const counts = (main_object: number, separate_object: number, background: number
   background,
 });
 
-describe('isSpurious (METHOD.md: >= 3 of 5 say separate object or background)', () => {
+describe('isSpurious (docs/method.md: >= 3 of 5 say separate object or background)', () => {
   it('is exactly the paper rule for 5 workers', () => {
     expect(isSpurious(counts(2, 2, 1))).toBe(true);
     expect(isSpurious(counts(2, 0, 3))).toBe(true);

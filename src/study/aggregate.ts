@@ -3,7 +3,7 @@
  *
  * - Only ordinary tasks are results; gold tasks serve quality control and are reported per annotator.
  * - Answers of flagged annotators are excluded (counted in `excludedAnswers`).
- * - Spurious rule: METHOD.md says a pair is spurious when >= 3 of its 5 workers answer separate object or
+ * - Spurious rule: docs/method.md says a pair is spurious when >= 3 of its 5 workers answer separate object or
  *   background. For other worker counts we use the same strict majority: spurious when
  *   separate + background > answers / 2 (2 of 3, 3 of 4 or 5, 4 of 6 or 7); a tie is "core".
  * - Unanimous: every counted answer has the same label (pairs with one answer count as unanimous).

@@ -1,5 +1,5 @@
 /**
- * The comprehensibility study (METHOD.md section 7) — public API for the server, the CLI and other stages.
+ * The comprehensibility study (docs/method.md §7) — public API for the server, the CLI and other stages.
  *
  * Storage: <run>/faultline.db (SQLite, WAL, synchronous=FULL, foreign keys on). One study per run directory.
  * Every write is one BEGIN IMMEDIATE transaction; when submitAnswer returns, the answer is on disk.

@@ -1,5 +1,5 @@
 /**
- * Quality control with gold tasks (METHOD.md section 7: >= 60% of the solved examples must be right).
+ * Quality control with gold tasks (docs/method.md §7: >= 60% of the solved examples must be right).
  * An annotator is flagged once they have answered at least `minAnswers` gold tasks and got fewer than
  * `threshold` of them right; flagged annotators' answers are left out of every aggregate (not deleted).
  */

@@ -1,5 +1,5 @@
 /**
- * Records of the comprehensibility study (METHOD.md section 7), shared by the store, the API, the server and the web
+ * Records of the comprehensibility study (docs/method.md §7), shared by the store, the API, the server and the web
  * app. Type-only, so the web build can import it; `study/types.ts` re-exports these types with `LABELS`.
  */
 
@@ -130,7 +130,7 @@ export interface PairResult {
   counts: LabelCounts;
   /** Most frequent label; null without answers. Ties: higher summed confidence, then main > separate > background. */
   majority: Label | null;
-  /** 'spurious' when separate + background > answers / 2 (= >= 3 of 5, METHOD.md section 7); 'pending' without answers. */
+  /** 'spurious' when separate + background > answers / 2 (= >= 3 of 5, docs/method.md §7); 'pending' without answers. */
   verdict: 'spurious' | 'core' | 'pending';
   unanimous: boolean;
   meanConfidence: number | null;

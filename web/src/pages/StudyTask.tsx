@@ -1,5 +1,5 @@
 /**
- * The annotator's page (METHOD.md section 7): class name and examples, the feature's top images, heatmaps and
+ * The annotator's page (docs/method.md §7): class name and examples, the feature's top images, heatmaps and
  * attacks, then the three questions. No account: the token in the link identifies the annotator.
  */
 import { useState, type FormEvent } from 'react';
