@@ -1,10 +1,4 @@
-/** What `datasets fetch` and `models fetch` share: the --sha256 option and the download progress line. */
-import { invalidOption } from '../shared/errors.js';
-
-export function sha256Option(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw invalidOption('--sha256', '64 hexadecimal digits', value);
-  return value.toLowerCase();
-}
+/** What `datasets fetch` and `models fetch` share: the download progress line (the --sha256 parser: flags.ts). */
 
 /** Megabytes received (of the total when known): redrawn in place on a terminal, a line every 5 s in logs. */
 export function progressPrinter(label: string): (received: number, total: number | undefined) => void {

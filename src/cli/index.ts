@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { FaultlineError } from '../shared/errors.js';
 import { FAULTLINE_VERSION } from '../shared/version.js';
 import { registerCommands } from './commands/index.js';
+import { cliMessage } from './flags.js';
 
 const program = new Command();
 program
@@ -21,7 +22,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof FaultlineError) {
-    process.stderr.write(`\x1b[31merror:\x1b[0m ${error.message}\n`);
+    process.stderr.write(`\x1b[31merror:\x1b[0m ${cliMessage(error)}\n`);
     if (error.details?.hint) process.stderr.write(`hint: ${error.details.hint}\n`);
     process.exitCode = 1;
   } else {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRun } from '../run/load.js';
 import { FaultlineError } from '../shared/errors.js';
-import { discover, discoverGroup, writeDiscovery } from './discover.js';
+import {
+  DEFAULT_DISCOVER_OPTIONS,
+  discover,
+  discoverGroup,
+  optionsFromStored,
+  writeDiscovery,
+} from './discover.js';
 import { DISCOVERY_FORMAT, type DiscoveryResult } from './schema.js';
 import { seededRandom, writeSyntheticRun, type SyntheticSample } from '../../test/support/synthetic-run.js';
 
@@ -227,10 +233,40 @@ describe('discover: bad input', () => {
     const run = loadRun(runDir);
     await expect(discover(run, { classes: ['zebra'] })).rejects.toThrow(/unknown classes: "zebra"/);
     await expect(discover(run, { predictionSet: 'nope' })).rejects.toThrow(FaultlineError);
-    await expect(discover(run, { featureSet: 'nope' })).rejects.toThrow(/--features/);
+    await expect(discover(run, { featureSet: 'nope' })).rejects.toThrow(/for featureSet but/);
     await expect(discover(run, { validation: { kind: 'split', heldOutSplit: 'test' } })).rejects.toThrow(
       /no sample has split "test"/,
     );
-    await expect(discover(run, { depth: 0 })).rejects.toThrow(/--depth/);
+    await expect(discover(run, { depth: 0 })).rejects.toThrow(/for depth but/);
   });
 });
+
+describe('discovery.json options', () => {
+  it('records every option that decides the result, and reading them back re-runs the same discovery', async () => {
+    const run = loadRun(runDir);
+    const options = {
+      depth: 2,
+      topFeatures: 5,
+      minLeaf: 3,
+      classes: ['alpha', 'beta'],
+      compare: ['other'],
+      validation: { kind: 'random' as const, fraction: 0.3, seed: 4 },
+      miNoise: { kind: 'jitter' as const, seed: 9 },
+    };
+    const first = await discover(run, options);
+    const stored = JSON.parse(JSON.stringify(first.options)) as DiscoveryResult['options'];
+    expect(optionsFromStored(stored)).toEqual({
+      ...storedToExpected(),
+      ...options,
+    });
+    const again = await discover(run, optionsFromStored(stored));
+    expect(again.groups).toEqual(first.groups);
+    expect(again.options).toEqual(first.options);
+  });
+});
+
+function storedToExpected() {
+  const { groupBy, minSplit, criterion, classWeight, ranking, featureSet, predictionSet } =
+    DEFAULT_DISCOVER_OPTIONS;
+  return { groupBy, minSplit, criterion, classWeight, ranking, featureSet, predictionSet };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeSyntheticRun } from '../discover/synthetic-run.test-support.js';
+import { writeSyntheticRun } from '../../test/support/synthetic-run.js';
 import { loadRun } from '../run/load.js';
 import { resolveGroup } from './top-images.js';
 

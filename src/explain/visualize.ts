@@ -55,6 +55,9 @@ export type VisualizeProgress =
   | { phase: 'attack'; feature: number; done: number; total: number }
   | { phase: 'written'; feature: number; dir: string };
 
+/** Defaults of the options below; the attack's own (alpha, steps) are ATTACK_DEFAULTS. */
+export const VISUALIZE_DEFAULTS = { k: 5 } as const;
+
 export interface VisualizeOptions {
   /** Class name, wnid, index or group key; required unless `mode` is given. */
   group?: string | number;
@@ -135,7 +138,7 @@ const fmt = (v: number) =>
 
 /** Visualises features of one group (or of a failure mode's path); returns one record per feature. */
 export async function visualize(run: Run, options: VisualizeOptions): Promise<VisualRecord[]> {
-  const k = options.k ?? 5;
+  const k = options.k ?? VISUALIZE_DEFAULTS.k;
   const steps = options.steps ?? ATTACK_DEFAULTS.steps;
   const alpha = options.alpha ?? ATTACK_DEFAULTS.alpha;
   if (!Number.isInteger(k) || k < 1) throw invalidOption('k', 'a positive integer', k);

@@ -3,6 +3,7 @@
  * request, call one of these and send the result; the static report calls the same functions.
  */
 import { stringify } from 'csv-stringify/sync';
+import { DEFAULT_DISCOVER_OPTIONS } from '../discover/options.js';
 import { ruleText } from '../discover/rules.js';
 import type { FailureMode, GroupResult } from '../discover/schema.js';
 import type {
@@ -141,11 +142,11 @@ export function classView(
   const names = namesFor(classIndex, features, namer);
   const response: ClassResponse = {
     class: classRow(data, classIndex),
-    groupBy: options?.groupBy ?? 'prediction',
+    groupBy: options?.groupBy ?? DEFAULT_DISCOVER_OPTIONS.groupBy,
     settings: {
-      depth: options?.depth ?? 1,
-      minLeaf: options?.minLeaf ?? 1,
-      topFeatures: options?.topFeatures ?? 50,
+      depth: options?.depth ?? DEFAULT_DISCOVER_OPTIONS.depth,
+      minLeaf: options?.minLeaf ?? DEFAULT_DISCOVER_OPTIONS.minLeaf,
+      topFeatures: options?.topFeatures ?? DEFAULT_DISCOVER_OPTIONS.topFeatures,
     },
     edited: data.editedClasses.has(classIndex),
     aler: group?.aler ?? null,

@@ -14,6 +14,8 @@ import { loadImageRgb, toInputTensor, type RgbImage } from '../image/preprocess.
 import { closeModel, globalAveragePool, isSpatialOutput, loadModel, runBatch } from '../inference/model.js';
 import { Prefetcher } from './prefetch.js';
 
+export const ADD_FEATURES_DEFAULTS = { seed: 0, batchSize: 8 } as const;
+
 export interface AddFeaturesOptions {
   run: string;
   /** Name of the new feature set (file features.<name>.npy). */
@@ -63,7 +65,7 @@ export async function addFeatureSet(
   opts: AddFeaturesOptions,
   progress: ProgressSink = silentProgress,
 ): Promise<FeatureSet> {
-  if (!NAME.test(opts.name)) throw invalidOption('--name', 'lowercase letters, digits, - or _', opts.name);
+  if (!NAME.test(opts.name)) throw invalidOption('name', 'lowercase letters, digits, - or _', opts.name);
   if ((opts.model === undefined) === (opts.random === undefined)) {
     throw new FaultlineError('give exactly one of --model <onnx> or --random <D>');
   }
@@ -77,9 +79,9 @@ export async function addFeatureSet(
 
   if (opts.random !== undefined) {
     if (!Number.isInteger(opts.random) || opts.random <= 0)
-      throw invalidOption('--random', 'a positive integer', opts.random);
+      throw invalidOption('random', 'a positive integer', opts.random);
     const cols = opts.random;
-    const rand = seededUniform(opts.seed ?? 0);
+    const rand = seededUniform(opts.seed ?? ADD_FEATURES_DEFAULTS.seed);
     const writer = new NpyMatrixWriter(tmp, n, cols);
     const block = 1024;
     for (let start = 0; start < n; start += block) {
@@ -93,7 +95,7 @@ export async function addFeatureSet(
     set = {
       rows: n,
       cols,
-      source: `random(seed=${opts.seed ?? 0})`,
+      source: `random(seed=${opts.seed ?? ADD_FEATURES_DEFAULTS.seed})`,
       output: 'uniform[0,1)',
       pooled: false,
     };
@@ -106,7 +108,7 @@ export async function addFeatureSet(
       threads: opts.threads,
     });
     const output = model.spec.outputs.features ?? model.spec.outputs.featureMap!;
-    const batch = opts.batchSize ?? 8;
+    const batch = opts.batchSize ?? ADD_FEATURES_DEFAULTS.batchSize;
     const spec = model.spec.preprocess;
     const prefetch = new Prefetcher<RgbImage | Error>(n, batch * 3, (i) =>
       loadImageRgb(run.samples[i].path, spec).catch((e: Error) => e),

@@ -25,6 +25,8 @@ import { readPredictionFile } from './prediction-file.js';
 
 export type { ExtractSummary };
 
+export const EXTRACT_DEFAULTS = { batchSize: 8, chunkSize: 256 } as const;
+
 export interface ExtractOptions {
   /** Image folder, ImageNet-layout folder, manifest (.csv/.jsonl) or Barlow metadata.csv. */
   data: string;
@@ -83,8 +85,8 @@ export async function extractRun(
 ): Promise<ExtractSummary> {
   const t0 = Date.now();
   const out = resolve(opts.out);
-  const batchSize = opts.batchSize ?? 8;
-  const chunkSize = opts.chunkSize ?? 256;
+  const batchSize = opts.batchSize ?? EXTRACT_DEFAULTS.batchSize;
+  const chunkSize = opts.chunkSize ?? EXTRACT_DEFAULTS.chunkSize;
   if (chunkSize % batchSize !== 0) {
     throw new FaultlineError(`chunk size ${chunkSize} must be a multiple of the batch size ${batchSize}`);
   }

@@ -70,13 +70,13 @@ export interface ImportCheckpointResult {
 export async function importCheckpoint(options: ImportCheckpointOptions): Promise<ImportCheckpointResult> {
   const inputSize = options.inputSize ?? DEFAULT_INPUT_SIZE;
   if (!Number.isInteger(inputSize) || inputSize < 32 || inputSize > 4096) {
-    throw invalidOption('--input-size', 'an integer from 32 to 4096', inputSize);
+    throw invalidOption('inputSize', 'an integer from 32 to 4096', inputSize);
   }
   if ((options.mean === undefined) !== (options.std === undefined)) {
-    throw invalidOption(options.mean ? '--std' : '--mean', 'to be given together with the other', 'nothing');
+    throw invalidOption(options.mean ? 'std' : 'mean', 'to be given together with the other', 'nothing');
   }
   if (options.std?.some((s) => !(s > 0)))
-    throw invalidOption('--std', 'three positive numbers', options.std.join(','));
+    throw invalidOption('std', 'three positive numbers', options.std.join(','));
 
   const checkpointPath = resolve(options.checkpoint);
   let bytes: Buffer;

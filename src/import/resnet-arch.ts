@@ -35,7 +35,7 @@ export const ARCH_NAMES = Object.keys(RESNET_ARCHS) as ResNetArch[];
 
 export function parseArch(value: string): ArchOption {
   if (value === 'auto' || value in RESNET_ARCHS) return value as ArchOption;
-  throw invalidOption('--arch', `one of ${[...ARCH_NAMES, 'auto'].join(', ')}`, value);
+  throw invalidOption('arch', `one of ${[...ARCH_NAMES, 'auto'].join(', ')}`, value);
 }
 
 /** The topology found in a state dict. */

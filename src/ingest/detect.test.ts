@@ -52,7 +52,7 @@ describe('auto-detection', () => {
     expect(forced.classes).toEqual([{ index: 0, name: 'n01440764' }]);
     const kind = 'zip' as 'folder';
     await expect(ingestDataset(root, { kind })).rejects.toThrow(
-      /Expected one of folder, imagenet.* for --kind/,
+      /Expected one of folder, imagenet.* for kind/,
     );
   });
 });

@@ -26,7 +26,7 @@ const KINDS = ['folder', 'imagenet', 'manifest', 'barlow-metadata'] as const;
 /** Reads a dataset directory or manifest; the kind is auto-detected unless `opts.kind` is given. */
 export async function ingestDataset(source: string, opts: IngestOptions = {}): Promise<Dataset> {
   if (opts.kind !== undefined && !KINDS.includes(opts.kind)) {
-    throw invalidOption('--kind', `one of ${KINDS.join(', ')}`, opts.kind);
+    throw invalidOption('kind', `one of ${KINDS.join(', ')}`, opts.kind);
   }
   const { kind, path } = opts.kind
     ? { kind: opts.kind, path: pathForKind(source, opts.kind) }

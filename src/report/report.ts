@@ -34,6 +34,9 @@ import {
   STYLE,
 } from './pages.js';
 
+/** Member thumbnails per mode: a 1000-class run would copy ~50k images with all of them. */
+export const REPORT_DEFAULTS = { failureImages: 12, successImages: 6 } as const;
+
 export interface ReportOptions {
   runDir: string;
   outDir: string;
@@ -111,8 +114,12 @@ export async function writeReport(options: ReportOptions): Promise<ReportSummary
       const group = data.groupsByClass.get(classIndex);
       for (const mode of group?.modes ?? []) {
         const members = allMembers(data, mode);
-        const failures = members.filter((m) => m.failure).slice(0, options.failureImages ?? 12);
-        const successes = members.filter((m) => !m.failure).slice(0, options.successImages ?? 6);
+        const failures = members
+          .filter((m) => m.failure)
+          .slice(0, options.failureImages ?? REPORT_DEFAULTS.failureImages);
+        const successes = members
+          .filter((m) => !m.failure)
+          .slice(0, options.successImages ?? REPORT_DEFAULTS.successImages);
         // sharp works on its own threads: a few thumbnails at a time keep them busy without flooding memory.
         const rows = [...failures, ...successes].map((m) => m.row);
         for (let k = 0; k < rows.length; k += 8) await Promise.all(rows.slice(k, k + 8).map(copyImage));

@@ -14,6 +14,8 @@ import { FeatureNameCache } from '../explorer/feature-name-cache.js';
 import { StudyService } from '../explorer/study-service.js';
 import { rediscoverGroup, SerialQueue } from './rediscover.js';
 
+export const SERVE_DEFAULTS = { port: 4173, host: '127.0.0.1' } as const;
+
 export interface ServeOptions {
   runDir: string;
   /** 0 picks a free port. Default 4173. */
@@ -72,11 +74,12 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? SERVE_DEFAULTS.host;
   const explorer = await createExplorer({ ...options, host });
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serveNode({ fetch: explorer.app.fetch, port: options.port ?? 4173, hostname: host }, () =>
-      resolve(s),
+    const s = serveNode(
+      { fetch: explorer.app.fetch, port: options.port ?? SERVE_DEFAULTS.port, hostname: host },
+      () => resolve(s),
     );
     s.once('error', reject);
   });

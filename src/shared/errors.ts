@@ -6,16 +6,27 @@ export class FaultlineError extends Error {
   override readonly name = 'FaultlineError';
   constructor(
     message: string,
-    readonly details?: { file?: string; row?: number; hint?: string },
+    readonly details?: {
+      file?: string;
+      row?: number;
+      hint?: string;
+      /** For a bad option: its key in the options object, what was expected and what was given. */
+      option?: { key: string; expected: string; actual: unknown };
+    },
   ) {
     super(message);
   }
 }
 
-/** "Expected <expected> for <name> but received <actual>" — the shape of every option error. */
+/**
+ * "Expected <expected> for <name> but received <actual>" — the shape of every option error. Library code names
+ * the option's key in its options object (e.g. `topFeatures`); the CLI shows the matching flag instead.
+ */
 export function invalidOption(name: string, expected: string, actual: unknown): FaultlineError {
   const shown = typeof actual === 'string' ? JSON.stringify(actual) : String(actual);
-  return new FaultlineError(`Expected ${expected} for ${name} but received ${shown}`);
+  return new FaultlineError(`Expected ${expected} for ${name} but received ${shown}`, {
+    option: { key: name, expected, actual },
+  });
 }
 
 /** An error about a specific file (and optionally a row in it). */

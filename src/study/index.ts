@@ -60,7 +60,12 @@ export { aggregateStudy, isSpurious } from './aggregate.js';
 export { fleissKappa } from './fleiss-kappa.js';
 export { proposeNames } from './name-proposals.js';
 export { parseMturkCsv, formatMturkCsv, MTURK_COLUMNS, type MturkRow } from './mturk-csv.js';
-export { answerInputSchema, parseAnswerInput, MAX_REASONS_LENGTH } from './validate.js';
+export {
+  answerInputSchema,
+  parseAnswerInput,
+  MAX_REASONS_LENGTH,
+  CREATE_STUDY_DEFAULTS,
+} from './validate.js';
 export { databasePath, DATABASE_FILE } from './store/database.js';
 export { LABELS } from './types.js';
 export type {

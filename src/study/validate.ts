@@ -15,17 +15,27 @@ export const answerInputSchema = z
   })
   .strict();
 
+/** Defaults of createStudy's options (5 answers per pair as in the paper; gold checks of docs/method.md §7). */
+export const CREATE_STUDY_DEFAULTS = {
+  workersPerTask: 5,
+  featuresPerClass: 5,
+  goldFraction: 0.1,
+  goldThreshold: 0.6,
+  goldMinAnswers: 3,
+  goldCount: 30,
+} as const;
+
 export const createStudyOptionsSchema = z
   .object({
     features: z.enum(['top-modes', 'top-per-class']),
-    workersPerTask: z.number().int().min(1).max(100).default(5),
-    featuresPerClass: z.number().int().min(1).max(10_000).default(5),
+    workersPerTask: z.number().int().min(1).max(100).default(CREATE_STUDY_DEFAULTS.workersPerTask),
+    featuresPerClass: z.number().int().min(1).max(10_000).default(CREATE_STUDY_DEFAULTS.featuresPerClass),
     annotators: z.number().int().min(0).max(10_000).optional(),
-    goldFraction: z.number().min(0).max(1).default(0.1),
-    goldThreshold: z.number().min(0).max(1).default(0.6),
-    goldMinAnswers: z.number().int().min(1).default(3),
+    goldFraction: z.number().min(0).max(1).default(CREATE_STUDY_DEFAULTS.goldFraction),
+    goldThreshold: z.number().min(0).max(1).default(CREATE_STUDY_DEFAULTS.goldThreshold),
+    goldMinAnswers: z.number().int().min(1).default(CREATE_STUDY_DEFAULTS.goldMinAnswers),
     goldFrom: z.string().optional(),
-    goldCount: z.number().int().min(0).default(30),
+    goldCount: z.number().int().min(0).default(CREATE_STUDY_DEFAULTS.goldCount),
     featureSet: z.string().min(1).optional(),
   })
   .strict();

@@ -5,7 +5,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { progressPrinter, sha256Option } from '../download-options.js';
+import { progressPrinter } from '../download-options.js';
+import { sha256 } from '../flags.js';
 import { invalidOption } from '../../shared/errors.js';
 import { FETCH_BASE_URL_ENV } from '../../fetch/source.js';
 import { FETCHABLE_DATASETS, fetchDataset } from '../../fetch/datasets.js';
@@ -29,6 +30,13 @@ function entryPrinter(): (path: string, count: number) => void {
   };
 }
 
+interface FetchDatasetFlags {
+  dir?: string;
+  sha256?: string;
+  url?: string;
+  deleteArchive?: boolean;
+}
+
 export function register(program: Command): void {
   const datasets = program.command('datasets').description('Download datasets for faultline');
 
@@ -37,25 +45,21 @@ export function register(program: Command): void {
     .description('Download a known dataset (resumable, sha256-checked) and extract it')
     .argument('<id>', `one of: ${FETCHABLE_DATASETS.map((d) => d.id).join(', ')}`)
     .option('--dir <dir>', 'where the archive and the dataset go (default: ~/.cache/faultline/datasets)')
-    .option(
-      '--sha256 <hex>',
-      'expected sha256 of the archive (overrides or supplies the pinned one)',
-      sha256Option,
-    )
+    .option('--sha256 <hex>', 'expected sha256 of the archive (overrides or supplies the pinned one)', sha256)
     .option(
       '--url <url>',
       `download from this URL instead of the official one (see also $${FETCH_BASE_URL_ENV})`,
     )
     .option('--delete-archive', 'delete the downloaded archive once it is extracted')
-    .action(async (id: string, flags: Record<string, unknown>) => {
+    .action(async (id: string, flags: FetchDatasetFlags) => {
       const dataset = FETCHABLE_DATASETS.find((d) => d.id === id);
       if (!dataset) {
         throw invalidOption('<id>', `one of ${FETCHABLE_DATASETS.map((d) => d.id).join(', ')}`, id);
       }
       const result = await fetchDataset(dataset, {
-        dir: (flags.dir as string | undefined) ?? defaultDatasetsDir(),
-        sha256: flags.sha256 as string | undefined,
-        url: flags.url as string | undefined,
+        dir: flags.dir ?? defaultDatasetsDir(),
+        sha256: flags.sha256,
+        url: flags.url,
         deleteArchive: flags.deleteArchive === true,
         onProgress: progressPrinter(`downloading ${dataset.fileName}`),
         onEntry: entryPrinter(),

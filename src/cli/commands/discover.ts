@@ -1,29 +1,54 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { discover, writeDiscovery, type DiscoverOptions } from '../../discover/discover.js';
-import type { DiscoveryResult, FeatureRanking, GroupResult } from '../../discover/schema.js';
+import {
+  DEFAULT_DISCOVER_OPTIONS,
+  discover,
+  writeDiscovery,
+  type DiscoverOptions,
+} from '../../discover/discover.js';
+import type {
+  Criterion,
+  DiscoveryResult,
+  FeatureRanking,
+  GroupBy,
+  GroupResult,
+} from '../../discover/schema.js';
 import type { Validation } from '../../discover/validation.js';
 import { loadRun } from '../../run/load.js';
 import { invalidOption } from '../../shared/errors.js';
 import { terminalProgress } from '../../shared/progress.js';
+import { commaList, flagFor, integer, oneOf, openFraction } from '../flags.js';
 import { getFeatureNames } from '../../study/feature-names.js';
 
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw invalidOption(name, `an integer >= ${min}`, value);
-    return n;
-  };
-}
-
-function oneOf<T extends string>(name: string, allowed: readonly T[]) {
-  return (value: string): T => {
-    if (!allowed.includes(value as T)) throw invalidOption(name, allowed.join(' | '), value);
-    return value as T;
-  };
-}
-
 const RANKINGS: Record<string, FeatureRanking> = { mi: 'mutual-information', mean: 'mean-activation' };
+const RANKING_FLAG = Object.fromEntries(Object.entries(RANKINGS).map(([flag, r]) => [r, flag]));
+const D = DEFAULT_DISCOVER_OPTIONS;
+const defaultNoise = D.miNoise.kind;
+const defaultSeed = D.miNoise.kind === 'none' ? 0 : D.miNoise.seed;
+
+interface DiscoverFlags {
+  groupBy: GroupBy;
+  depth: number;
+  topFeatures: number;
+  minLeaf: number;
+  minSplit: number;
+  criterion: Criterion;
+  classWeight: DiscoverOptions['classWeight'];
+  ranking: keyof typeof RANKINGS;
+  classes?: string[];
+  features: string;
+  predictions: string;
+  compare?: string[];
+  heldOut?: string;
+  heldOutFraction?: number;
+  folds?: number;
+  seed: number;
+  miNoise: 'jitter' | 'sklearn' | 'none';
+  workers?: number;
+  show: number;
+  modes: number;
+  json?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -36,94 +61,97 @@ export function register(program: Command): void {
       '--group-by <what>',
       'prediction | label',
       oneOf('--group-by', ['prediction', 'label'] as const),
-      'prediction',
+      D.groupBy,
     )
-    .option('--depth <n>', 'failure tree depth (1-3 are useful)', integer('--depth', 1), 1)
-    .option('--top-features <k>', 'features kept per class by the ranking', integer('--top-features', 1), 50)
-    .option('--min-leaf <n>', 'minimum samples per leaf', integer('--min-leaf', 1), 1)
-    .option('--min-split <n>', 'minimum samples to split a node', integer('--min-split', 2), 2)
+    .option('--depth <n>', 'failure tree depth (1-3 are useful)', integer('--depth', 1), D.depth)
+    .option(
+      '--top-features <k>',
+      'features kept per class by the ranking',
+      integer('--top-features', 1),
+      D.topFeatures,
+    )
+    .option('--min-leaf <n>', 'minimum samples per leaf', integer('--min-leaf', 1), D.minLeaf)
+    .option('--min-split <n>', 'minimum samples to split a node', integer('--min-split', 2), D.minSplit)
     .option(
       '--criterion <c>',
       'entropy | gini',
       oneOf('--criterion', ['entropy', 'gini'] as const),
-      'entropy',
+      D.criterion,
     )
     .option(
       '--class-weight <w>',
       'balanced ({0: 1, 1: S/F}) | none',
       oneOf('--class-weight', ['balanced', 'none'] as const),
-      'balanced',
+      D.classWeight,
     )
     .option(
       '--ranking <r>',
       'mi (mutual information) | mean (mean activation)',
       oneOf('--ranking', ['mi', 'mean'] as const),
-      'mi',
+      RANKING_FLAG[D.ranking],
     )
-    .option('--classes <list>', 'only these classes: comma-separated indices, names or wnids')
-    .option('--features <set>', 'feature set of the run', 'robust')
-    .option('--predictions <set>', 'prediction set whose failures are analysed', 'inspected')
-    .option('--compare <sets>', 'other prediction sets to score every mode under (comma-separated)')
+    .option('--classes <list>', 'only these classes: comma-separated indices, names or wnids', commaList)
+    .option('--features <set>', 'feature set of the run', D.featureSet)
+    .option('--predictions <set>', 'prediction set whose failures are analysed', D.predictionSet)
+    .option(
+      '--compare <sets>',
+      'other prediction sets to score every mode under (comma-separated)',
+      commaList,
+    )
     .option('--held-out <split>', "hold out the samples of this split (samples.csv 'split', e.g. val)")
-    .option('--held-out-fraction <f>', 'hold out a seeded, stratified random fraction (e.g. 0.3)')
+    .option(
+      '--held-out-fraction <f>',
+      'hold out a seeded, stratified random fraction (e.g. 0.3)',
+      openFraction('--held-out-fraction'),
+    )
     .option('--folds <k>', 'k-fold cross-validation of each class tree', integer('--folds', 2))
-    .option('--seed <n>', 'seed of the random split / folds / MI noise', integer('--seed', 0), 0)
+    .option('--seed <n>', 'seed of the random split / folds / MI noise', integer('--seed', 0), defaultSeed)
     .option(
       '--mi-noise <mode>',
       'MI tie-breaking noise, seeded with --seed: jitter (fast) | sklearn (numpy draws, = random_state) | none',
       oneOf('--mi-noise', ['jitter', 'sklearn', 'none'] as const),
-      'jitter',
+      defaultNoise,
     )
     .option('--workers <n>', 'worker threads (default: CPU cores, at most 8)', integer('--workers', 0))
     .option('--show <n>', 'classes printed (by top-mode importance)', integer('--show', 0), 20)
     .option('--modes <n>', 'modes printed per class', integer('--modes', 1), 3)
     .option('--json', 'print discovery.json to stdout instead of the table')
-    .action(async (dir: string, flags: Record<string, unknown>) => {
+    .action(async (dir: string, flags: DiscoverFlags) => {
       const run = loadRun(dir);
-      const chosen = ['heldOut', 'heldOutFraction', 'folds'].filter((k) => flags[k] !== undefined);
+      const chosen = (['heldOut', 'heldOutFraction', 'folds'] as const).filter((k) => flags[k] !== undefined);
       if (chosen.length > 1)
         throw invalidOption(
           '--held-out / --held-out-fraction / --folds',
           'at most one',
-          chosen.join(' and '),
+          chosen.map(flagFor).join(' and '),
         );
-      const seed = flags.seed as number;
+      const { seed } = flags;
       let validation: Validation = { kind: 'none' };
-      if (flags.heldOut !== undefined) validation = { kind: 'split', heldOutSplit: flags.heldOut as string };
-      if (flags.heldOutFraction !== undefined) {
-        const fraction = Number(flags.heldOutFraction);
-        if (!(fraction > 0 && fraction < 1))
-          throw invalidOption('--held-out-fraction', 'a number in (0, 1)', flags.heldOutFraction);
-        validation = { kind: 'random', fraction, seed };
-      }
-      if (flags.folds !== undefined) validation = { kind: 'kfold', folds: flags.folds as number, seed };
-      const featureSet = flags.features as string;
+      if (flags.heldOut !== undefined) validation = { kind: 'split', heldOutSplit: flags.heldOut };
+      if (flags.heldOutFraction !== undefined)
+        validation = { kind: 'random', fraction: flags.heldOutFraction, seed };
+      if (flags.folds !== undefined) validation = { kind: 'kfold', folds: flags.folds, seed };
+      const featureSet = flags.features;
       const names = getFeatureNames(run.dir)
         .list()
         .filter((r) => r.featureSet === featureSet);
       const options: Partial<DiscoverOptions> = {
-        groupBy: flags.groupBy as DiscoverOptions['groupBy'],
-        depth: flags.depth as number,
-        topFeatures: flags.topFeatures as number,
-        minLeaf: flags.minLeaf as number,
-        minSplit: flags.minSplit as number,
-        criterion: flags.criterion as DiscoverOptions['criterion'],
-        classWeight: flags.classWeight as DiscoverOptions['classWeight'],
-        ranking: RANKINGS[flags.ranking as string],
-        classes: flags.classes ? (flags.classes as string).split(',') : undefined,
+        groupBy: flags.groupBy,
+        depth: flags.depth,
+        topFeatures: flags.topFeatures,
+        minLeaf: flags.minLeaf,
+        minSplit: flags.minSplit,
+        criterion: flags.criterion,
+        classWeight: flags.classWeight,
+        ranking: RANKINGS[flags.ranking],
+        classes: flags.classes,
         featureSet,
-        predictionSet: flags.predictions as string,
-        compare: flags.compare
-          ? (flags.compare as string)
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [],
+        predictionSet: flags.predictions,
+        compare: flags.compare ?? [],
         validation,
-        miNoise:
-          flags.miNoise === 'none' ? { kind: 'none' } : { kind: flags.miNoise as 'jitter' | 'sklearn', seed },
+        miNoise: flags.miNoise === 'none' ? { kind: 'none' } : { kind: flags.miNoise, seed },
         featureNames: names.length > 0 ? new Map(names.map((r) => [r.featureIndex, r.name])) : undefined,
-        workers: (flags.workers as number | undefined) ?? Math.min(8, availableParallelism()),
+        workers: flags.workers ?? Math.min(8, availableParallelism()),
         progress: flags.json ? undefined : terminalProgress('discover', 'classes'),
       };
       const result = await discover(run, options);
@@ -132,9 +160,7 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
-      process.stdout.write(
-        formatDiscovery(result, flags.show as number, flags.modes as number) + `\nwrote ${file}\n`,
-      );
+      process.stdout.write(formatDiscovery(result, flags.show, flags.modes) + `\nwrote ${file}\n`);
     });
 }
 

@@ -1,16 +1,30 @@
 import type { Command } from 'commander';
-import { extractRun, type ExtractOptions } from '../../extract/extract.js';
+import { EXTRACT_DEFAULTS, extractRun, type ExtractOptions } from '../../extract/extract.js';
 import { terminalProgress } from '../../shared/progress.js';
-import { invalidOption } from '../../shared/errors.js';
+import { oneOf, positiveInteger, PREPROCESS_MODES } from '../flags.js';
 
 const KINDS = ['folder', 'imagenet', 'manifest', 'barlow-metadata'] as const;
 
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw invalidOption(name, 'a positive integer', value);
-    return n;
-  };
+interface ExtractFlags {
+  data: string;
+  out: string;
+  model?: string;
+  modelSpec?: string;
+  preprocess?: 'crop' | 'resize';
+  predictions?: string;
+  robust?: string;
+  robustSpec?: string;
+  robustOutput?: string;
+  inspectedFeatures?: string;
+  classMap?: string;
+  root?: string;
+  split?: string;
+  kind?: (typeof KINDS)[number];
+  limit?: number;
+  batchSize: number;
+  chunkSize: number;
+  threads?: number;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -24,7 +38,11 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'run directory to write (rerun the same command to resume)')
     .option('--model <onnx>', 'the inspected classifier')
     .option('--model-spec <json>', 'spec of the inspected model (default: <model>.json when present)')
-    .option('--preprocess <mode>', "inspected model preprocessing: 'crop' (resize 256, crop 224) or 'resize'")
+    .option(
+      '--preprocess <mode>',
+      "inspected model preprocessing: 'crop' (resize 256, crop 224) or 'resize'",
+      oneOf('--preprocess', PREPROCESS_MODES, "'crop' or 'resize'"),
+    )
     .option('--predictions <csv>', 'predictions from a file instead of --model (columns id|path, prediction)')
     .option('--robust <onnx>', 'the robust feature extractor')
     .option('--robust-spec <json>', 'spec of the robust model (default: <robust>.json when present)')
@@ -39,43 +57,42 @@ export function register(program: Command): void {
     .option('--class-map <file>', 'label space: imagenet_class_index.json or LOC_synset_mapping.txt')
     .option('--root <dir>', 'for manifests: directory that relative image paths resolve against')
     .option('--split <name>', 'only this split of the dataset (e.g. val)')
-    .option('--kind <kind>', `force a dataset reader: ${KINDS.join(', ')}`)
-    .option('--limit <n>', 'only the first n samples', positiveInt('--limit'))
-    .option('--batch-size <n>', 'images per inference batch', positiveInt('--batch-size'), 8)
+    .option('--kind <kind>', `force a dataset reader: ${KINDS.join(', ')}`, oneOf('--kind', KINDS))
+    .option('--limit <n>', 'only the first n samples', positiveInteger('--limit'))
+    .option(
+      '--batch-size <n>',
+      'images per inference batch',
+      positiveInteger('--batch-size'),
+      EXTRACT_DEFAULTS.batchSize,
+    )
     .option(
       '--chunk-size <n>',
       'images per checkpointed chunk (multiple of the batch size)',
-      positiveInt('--chunk-size'),
-      256,
+      positiveInteger('--chunk-size'),
+      EXTRACT_DEFAULTS.chunkSize,
     )
-    .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInt('--threads'))
+    .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInteger('--threads'))
     .option('--force', 'start over even if --out holds another or an unfinished run')
-    .action(async (flags: Record<string, unknown>) => {
-      if (flags.preprocess !== undefined && flags.preprocess !== 'crop' && flags.preprocess !== 'resize') {
-        throw invalidOption('--preprocess', "'crop' or 'resize'", flags.preprocess);
-      }
-      if (flags.kind !== undefined && !KINDS.includes(flags.kind as (typeof KINDS)[number])) {
-        throw invalidOption('--kind', KINDS.join(' | '), flags.kind);
-      }
+    .action(async (flags: ExtractFlags) => {
       const opts: ExtractOptions = {
-        data: flags.data as string,
-        out: flags.out as string,
-        model: flags.model as string | undefined,
-        modelSpec: flags.modelSpec as string | undefined,
-        preprocess: flags.preprocess as ExtractOptions['preprocess'],
-        predictions: flags.predictions as string | undefined,
-        robust: flags.robust as string | undefined,
-        robustSpec: flags.robustSpec as string | undefined,
-        robustOutput: flags.robustOutput as string | undefined,
-        inspectedFeatures: flags.inspectedFeatures as string | undefined,
-        split: flags.split as string | undefined,
-        classMap: flags.classMap as string | undefined,
-        root: flags.root as string | undefined,
-        kind: flags.kind as ExtractOptions['kind'],
-        limit: flags.limit as number | undefined,
-        batchSize: flags.batchSize as number,
-        chunkSize: flags.chunkSize as number,
-        threads: flags.threads as number | undefined,
+        data: flags.data,
+        out: flags.out,
+        model: flags.model,
+        modelSpec: flags.modelSpec,
+        preprocess: flags.preprocess,
+        predictions: flags.predictions,
+        robust: flags.robust,
+        robustSpec: flags.robustSpec,
+        robustOutput: flags.robustOutput,
+        inspectedFeatures: flags.inspectedFeatures,
+        split: flags.split,
+        classMap: flags.classMap,
+        root: flags.root,
+        kind: flags.kind,
+        limit: flags.limit,
+        batchSize: flags.batchSize,
+        chunkSize: flags.chunkSize,
+        threads: flags.threads,
         force: flags.force === true,
         onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       };

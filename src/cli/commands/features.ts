@@ -1,13 +1,19 @@
 import type { Command } from 'commander';
-import { addFeatureSet } from '../../extract/add-features.js';
+import { ADD_FEATURES_DEFAULTS, addFeatureSet } from '../../extract/add-features.js';
 import { terminalProgress } from '../../shared/progress.js';
-import { invalidOption } from '../../shared/errors.js';
+import { nonNegativeInteger, oneOf, PREPROCESS_MODES } from '../flags.js';
 
-const int = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalidOption(name, 'a non-negative integer', value);
-  return n;
-};
+interface FeaturesFlags {
+  name: string;
+  model?: string;
+  modelSpec?: string;
+  output?: string;
+  preprocess?: 'crop' | 'resize';
+  random?: number;
+  seed: number;
+  batchSize: number;
+  force?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -19,26 +25,36 @@ export function register(program: Command): void {
     .option('--model <onnx>', 'model to take features from')
     .option('--model-spec <json>', 'its spec (default: <model>.json when present)')
     .option('--output <name>', 'output/node to read (4-D maps are average-pooled)')
-    .option('--preprocess <mode>', "'crop' or 'resize'")
-    .option('--random <D>', 'D seeded random features per sample instead of a model', int('--random'))
-    .option('--seed <n>', 'seed for --random', int('--seed'), 0)
-    .option('--batch-size <n>', 'images per batch', int('--batch-size'), 8)
+    .option(
+      '--preprocess <mode>',
+      "'crop' or 'resize'",
+      oneOf('--preprocess', PREPROCESS_MODES, "'crop' or 'resize'"),
+    )
+    .option(
+      '--random <D>',
+      'D seeded random features per sample instead of a model',
+      nonNegativeInteger('--random'),
+    )
+    .option('--seed <n>', 'seed for --random', nonNegativeInteger('--seed'), ADD_FEATURES_DEFAULTS.seed)
+    .option(
+      '--batch-size <n>',
+      'images per batch',
+      nonNegativeInteger('--batch-size'),
+      ADD_FEATURES_DEFAULTS.batchSize,
+    )
     .option('--force', 'replace an existing feature set of the same name')
-    .action(async (run: string, flags: Record<string, unknown>) => {
-      if (flags.preprocess !== undefined && flags.preprocess !== 'crop' && flags.preprocess !== 'resize') {
-        throw invalidOption('--preprocess', "'crop' or 'resize'", flags.preprocess);
-      }
+    .action(async (run: string, flags: FeaturesFlags) => {
       const set = await addFeatureSet(
         {
           run,
-          name: flags.name as string,
-          model: flags.model as string | undefined,
-          modelSpec: flags.modelSpec as string | undefined,
-          output: flags.output as string | undefined,
-          preprocess: flags.preprocess as 'crop' | 'resize' | undefined,
-          random: flags.random as number | undefined,
-          seed: flags.seed as number,
-          batchSize: flags.batchSize as number,
+          name: flags.name,
+          model: flags.model,
+          modelSpec: flags.modelSpec,
+          output: flags.output,
+          preprocess: flags.preprocess,
+          random: flags.random,
+          seed: flags.seed,
+          batchSize: flags.batchSize,
           force: flags.force === true,
         },
         terminalProgress('features'),

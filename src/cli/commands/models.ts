@@ -6,11 +6,16 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { progressPrinter, sha256Option } from '../download-options.js';
+import { progressPrinter } from '../download-options.js';
+import { integer, rgb, sha256 } from '../flags.js';
 import { invalidOption, FaultlineError } from '../../shared/errors.js';
 import type { FetchableModel } from '../../fetch/models.js';
 import { fetchModel } from '../../fetch/models.js';
-import { importCheckpoint, type ImportCheckpointResult } from '../../import/import-checkpoint.js';
+import {
+  DEFAULT_INPUT_SIZE,
+  importCheckpoint,
+  type ImportCheckpointResult,
+} from '../../import/import-checkpoint.js';
 import { ARCH_NAMES, parseArch } from '../../import/resnet-arch.js';
 import { mobilenetV2Spec, writeSpecBeside } from '../../import/onnx-zoo-spec.js';
 import { FETCH_BASE_URL_ENV, fetchUrl } from '../../fetch/source.js';
@@ -77,20 +82,20 @@ export function defaultModelsDir(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'faultline', 'models');
 }
 
-function rgb(name: string) {
-  return (value: string): [number, number, number] => {
-    const parts = value.split(',').map((s) => Number(s.trim()));
-    if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
-      throw invalidOption(name, 'three comma-separated numbers (r,g,b)', value);
-    }
-    return [parts[0], parts[1], parts[2]];
-  };
+interface ImportFlags {
+  out: string;
+  arch: string;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  inputSize: number;
+  name?: string;
+  lenient?: boolean;
 }
 
-function inputSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 32) throw invalidOption('--input-size', 'an integer of at least 32', value);
-  return n;
+interface FetchFlags {
+  dir?: string;
+  sha256?: string;
+  url?: string;
 }
 
 function reportImport(result: ImportCheckpointResult): void {
@@ -123,22 +128,27 @@ export function register(program: Command): void {
       'input normalisation std (default: from the checkpoint, else ImageNet)',
       rgb('--std'),
     )
-    .option('--input-size <px>', 'square input size', inputSize, 224)
+    .option(
+      '--input-size <px>',
+      'square input size',
+      integer('--input-size', 32, undefined, 'an integer of at least 32'),
+      DEFAULT_INPUT_SIZE,
+    )
     .option('--name <name>', 'model name in the spec (default: the output file name)')
     .option(
       '--lenient',
       'read unknown Python objects outside the weights (training arguments...) as inert placeholders instead of ' +
         'refusing the file; hostile globals are still refused and nothing is ever executed',
     )
-    .action(async (checkpoint: string, flags: Record<string, unknown>) => {
+    .action(async (checkpoint: string, flags: ImportFlags) => {
       const result = await importCheckpoint({
         checkpoint,
-        arch: parseArch(flags.arch as string),
-        out: flags.out as string,
-        mean: flags.mean as [number, number, number] | undefined,
-        std: flags.std as [number, number, number] | undefined,
-        inputSize: flags.inputSize as number,
-        name: flags.name as string | undefined,
+        arch: parseArch(flags.arch),
+        out: flags.out,
+        mean: flags.mean,
+        std: flags.std,
+        inputSize: flags.inputSize,
+        name: flags.name,
         lenient: flags.lenient === true,
       });
       reportImport(result);
@@ -152,19 +162,19 @@ export function register(program: Command): void {
     .option(
       '--sha256 <hex>',
       'expected sha256 of the download (overrides or supplies the pinned one)',
-      sha256Option,
+      sha256,
     )
     .option(
       '--url <url>',
       `download from this mirror instead of the official URL (or set $${FETCH_BASE_URL_ENV} to a base URL)`,
     )
-    .action(async (id: string, flags: Record<string, unknown>) => {
+    .action(async (id: string, flags: FetchFlags) => {
       const model = FETCHABLE_MODELS.find((m) => m.id === id);
       if (!model) throw invalidOption('<id>', `one of ${FETCHABLE_MODELS.map((m) => m.id).join(', ')}`, id);
-      const url = fetchUrl(model.url, model.fileName, { url: flags.url as string | undefined });
+      const url = fetchUrl(model.url, model.fileName, { url: flags.url });
       const { download, files } = await fetchModel(model, {
-        dir: (flags.dir as string | undefined) ?? defaultModelsDir(),
-        sha256: flags.sha256 as string | undefined,
+        dir: flags.dir ?? defaultModelsDir(),
+        sha256: flags.sha256,
         url: url === model.url ? undefined : url,
         onProgress: progressPrinter(`downloading ${model.fileName}`),
       });

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/report.js';
-import { invalidOption } from '../../shared/errors.js';
+import { REPORT_DEFAULTS, writeReport } from '../../report/report.js';
+import { integer } from '../flags.js';
 import { terminalProgress } from '../../shared/progress.js';
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 10_000)
-    throw invalidOption('--images', 'an integer in [0, 10000]', value);
-  return n;
-}
 
 export function register(program: Command): void {
   program
@@ -18,7 +11,12 @@ export function register(program: Command): void {
     )
     .argument('<run>', 'run directory (after `faultline discover`)')
     .requiredOption('--out <dir>', 'folder to write the report into (index.html is the entry page)')
-    .option('--images <n>', 'failure thumbnails per mode (successes: half as many)', count, 12)
+    .option(
+      '--images <n>',
+      'failure thumbnails per mode (successes: half as many)',
+      integer('--images', 0, 10_000),
+      REPORT_DEFAULTS.failureImages,
+    )
     .action(async (runDir: string, flags: { out: string; images: number }) => {
       const summary = await writeReport({
         runDir,

@@ -1,21 +1,19 @@
 import type { Command } from 'commander';
-import { invalidOption } from '../../shared/errors.js';
-import { startServer } from '../../server/serve.js';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw invalidOption('--port', 'an integer in [0, 65535]', value);
-  return n;
-}
+import { SERVE_DEFAULTS, startServer } from '../../server/serve.js';
+import { integer } from '../flags.js';
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description('Explore a run in the browser: failure modes, features, and the naming study')
     .argument('<run>', 'run directory (after `faultline discover`)')
-    .option('--port <n>', 'port to listen on (0 = any free port)', port, 4173)
-    .option('--host <host>', 'interface to bind (use 0.0.0.0 to share on a network)', '127.0.0.1')
+    .option(
+      '--port <n>',
+      'port to listen on (0 = any free port)',
+      integer('--port', 0, 65535),
+      SERVE_DEFAULTS.port,
+    )
+    .option('--host <host>', 'interface to bind (use 0.0.0.0 to share on a network)', SERVE_DEFAULTS.host)
     .action(async (runDir: string, flags: { port: number; host: string }) => {
       const server = await startServer({ runDir, port: flags.port, host: flags.host });
       process.stdout.write(`faultline explorer: ${server.url}/\n`);

@@ -1,7 +1,6 @@
 /** `faultline study create | import | export | results | links | name | gold` — thin adapters over src/study. */
 import type { Command } from 'commander';
 import { featureLabel } from '../../discover/rules.js';
-import { invalidOption } from '../../shared/errors.js';
 import {
   createStudy,
   exportStudyCsv,
@@ -12,33 +11,12 @@ import {
   type Label,
   type PairResult,
   type StudyResults,
+  CREATE_STUDY_DEFAULTS as D,
 } from '../../study/index.js';
+import { invalidOption } from '../../shared/errors.js';
+import { integer, oneOf, unitFraction } from '../flags.js';
 
 const DEFAULT_BASE_URL = 'http://127.0.0.1:4173';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw invalidOption(name, `an integer >= ${min}`, value);
-    return n;
-  };
-}
-
-function fraction(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
-      throw invalidOption(name, 'a number in [0, 1]', value);
-    return n;
-  };
-}
-
-function featureKind(value: string): 'top-modes' | 'top-per-class' {
-  if (value !== 'top-modes' && value !== 'top-per-class') {
-    throw invalidOption('--features', '"top-modes" or "top-per-class"', value);
-  }
-  return value;
-}
 
 /** The web front end's routes: /study/<token> for annotators, /admin#<token> for the owner (fragment: not logged). */
 export function studyLinks(baseUrl: string, tokens: readonly IssuedToken[]): string[] {
@@ -105,24 +83,44 @@ export function register(program: Command): void {
     .requiredOption(
       '--features <kind>',
       'top-modes (features of the failure modes) or top-per-class',
-      featureKind,
+      oneOf('--features', ['top-modes', 'top-per-class'] as const, '"top-modes" or "top-per-class"'),
     )
-    .option('--workers-per-task <n>', 'answers wanted per pair', integer('--workers-per-task', 1), 5)
-    .option('--features-per-class <n>', 'pairs per class at most', integer('--features-per-class', 1), 5)
+    .option(
+      '--workers-per-task <n>',
+      'answers wanted per pair',
+      integer('--workers-per-task', 1),
+      D.workersPerTask,
+    )
+    .option(
+      '--features-per-class <n>',
+      'pairs per class at most',
+      integer('--features-per-class', 1),
+      D.featuresPerClass,
+    )
     .option(
       '--annotators <n>',
       'annotator links to create (default: workers per task)',
       integer('--annotators', 0),
     )
     .option('--gold-from <csv>', 'earlier answers (mturk CSV layout): unanimous pairs become gold tasks')
-    .option('--gold-count <n>', 'gold tasks to take from --gold-from', integer('--gold-count', 0), 30)
+    .option(
+      '--gold-count <n>',
+      'gold tasks to take from --gold-from',
+      integer('--gold-count', 0),
+      D.goldCount,
+    )
     .option(
       '--gold-fraction <f>',
       'share of each annotator’s tasks that are gold',
-      fraction('--gold-fraction'),
-      0.1,
+      unitFraction('--gold-fraction'),
+      D.goldFraction,
     )
-    .option('--gold-threshold <f>', 'minimum gold accuracy', fraction('--gold-threshold'), 0.6)
+    .option(
+      '--gold-threshold <f>',
+      'minimum gold accuracy',
+      unitFraction('--gold-threshold'),
+      D.goldThreshold,
+    )
     .option('--base-url <url>', 'where `faultline serve` is reachable', DEFAULT_BASE_URL)
     .action(
       (

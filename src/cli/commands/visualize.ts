@@ -2,27 +2,9 @@ import type { Command } from 'commander';
 import { loadRun } from '../../run/load.js';
 import { invalidOption } from '../../shared/errors.js';
 import { terminalProgress, type ProgressSink } from '../../shared/progress.js';
-import { visualize, type VisualizeProgress } from '../../explain/visualize.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw invalidOption(name, `an integer >= ${min}`, value);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw invalidOption(name, 'a positive number', value);
-    return n;
-  };
-}
-
-function featureList(value: string): number[] {
-  return value.split(',').map((part) => integer('--feature', 0)(part.trim()));
-}
+import { visualize, VISUALIZE_DEFAULTS, type VisualizeProgress } from '../../explain/visualize.js';
+import { ATTACK_DEFAULTS } from '../../explain/attack.js';
+import { indexList, integer, oneOf, positiveNumber } from '../flags.js';
 
 export function register(program: Command): void {
   program
@@ -33,20 +15,22 @@ export function register(program: Command): void {
     )
     .argument('<run>', 'run directory written by faultline extract')
     .option('--group <class>', 'class name, wnid, index or group key (pred-3, label-3)')
-    .option('--feature <j>', 'feature index (comma-separated for several)', featureList)
+    .option('--feature <j>', 'feature index (comma-separated for several)', indexList('--feature'))
     .option('--mode <id>', 'a failure mode of discovery.json (e.g. pred-899/2): every feature on its path')
     .option(
       '--group-by <what>',
       'prediction | label (default: as in discovery.json, else prediction)',
-      (v: string) => {
-        if (v !== 'prediction' && v !== 'label') throw invalidOption('--group-by', 'prediction | label', v);
-        return v;
-      },
+      oneOf('--group-by', ['prediction', 'label'] as const),
     )
-    .option('--k <n>', 'top images per feature', integer('--k', 1), 5)
-    .option('--steps <T>', 'attack steps', integer('--steps', 0), 100)
-    .option('--alpha <a>', 'attack step size (L2 norm per step, pixels in [0,1])', positive('--alpha'), 10)
-    .option('--budget <eps>', 'enforced L2 bound on the attack perturbation', positive('--budget'))
+    .option('--k <n>', 'top images per feature', integer('--k', 1), VISUALIZE_DEFAULTS.k)
+    .option('--steps <T>', 'attack steps', integer('--steps', 0), ATTACK_DEFAULTS.steps)
+    .option(
+      '--alpha <a>',
+      'attack step size (L2 norm per step, pixels in [0,1])',
+      positiveNumber('--alpha'),
+      ATTACK_DEFAULTS.alpha,
+    )
+    .option('--budget <eps>', 'enforced L2 bound on the attack perturbation', positiveNumber('--budget'))
     .option('--out <dir>', 'output root (default <run>/visuals)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', integer('--threads', 1))
     .action(

@@ -118,6 +118,8 @@ export interface DiscoveryResult {
     criterion: Criterion;
     classWeight: 'balanced' | 'none';
     ranking: FeatureRanking;
+    /** Only these classes were analysed (indices, names or wnids as given); absent: all. */
+    classes?: string[];
     featureSet: string;
     predictionSet: string;
     validation: {
