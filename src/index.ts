@@ -35,13 +35,15 @@ export { NpyMatrixReader, NpyMatrixWriter, writeNpyMatrix } from './run/npy.js';
 export { ingestDataset, imagenetClasses, readClassMap, type IngestOptions } from './ingest/index.js';
 export { loadModel, type LoadedModel, type LoadModelOptions } from './inference/model.js';
 
-export { extractRun, type ExtractOptions, type ExtractSummary } from './extract/extract.js';
-export { addFeatureSet, type AddFeaturesOptions } from './extract/add-features.js';
+export { extractRun, EXTRACT_DEFAULTS, type ExtractOptions, type ExtractSummary } from './extract/extract.js';
+export { addFeatureSet, ADD_FEATURES_DEFAULTS, type AddFeaturesOptions } from './extract/add-features.js';
 
 export {
   discover,
   writeDiscovery,
   DEFAULT_DISCOVER_OPTIONS,
+  optionsFromStored,
+  storedOptions,
   type DiscoverOptions,
 } from './discover/discover.js';
 export { readDiscovery, readDiscoveryFile } from './discover/discovery-file.js';
@@ -50,6 +52,7 @@ export * from './discover/schema.js';
 
 export {
   visualize,
+  VISUALIZE_DEFAULTS,
   VISUAL_FORMAT,
   type VisualizeOptions,
   type VisualRecord,
@@ -57,8 +60,14 @@ export {
 } from './explain/visualize.js';
 export { ATTACK_DEFAULTS, attackFeature, type AttackOptions, type AttackResult } from './explain/attack.js';
 
-export { writeReport, type ReportOptions, type ReportSummary } from './report/report.js';
-export { startServer, createExplorer, type ServeOptions, type RunningServer } from './server/serve.js';
+export { writeReport, REPORT_DEFAULTS, type ReportOptions, type ReportSummary } from './report/report.js';
+export {
+  startServer,
+  createExplorer,
+  SERVE_DEFAULTS,
+  type ServeOptions,
+  type RunningServer,
+} from './server/serve.js';
 export * as study from './study/index.js';
 
 export {
@@ -66,3 +75,11 @@ export {
   type ImportCheckpointOptions,
   type ImportCheckpointResult,
 } from './import/import-checkpoint.js';
+
+export {
+  fetchDataset,
+  FETCHABLE_DATASETS,
+  type FetchableDataset,
+  type FetchDatasetOptions,
+} from './fetch/datasets.js';
+export { fetchModel, type FetchableModel, type FetchModelOptions } from './fetch/models.js';
