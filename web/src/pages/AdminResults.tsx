@@ -148,8 +148,12 @@ function PairRow(props: { pair: PairResult; auth: Record<string, string>; onChan
     }
   };
   const show = async () => {
-    const r = await getJson<StudyAnswersResponse>(`/api/study/admin/tasks/${p.taskId}/answers`, props.auth);
-    setAnswers(r.answers);
+    try {
+      const r = await getJson<StudyAnswersResponse>(`/api/study/admin/tasks/${p.taskId}/answers`, props.auth);
+      setAnswers(r.answers);
+    } catch (e) {
+      setError((e as Error).message);
+    }
   };
   return (
     <>
@@ -179,10 +183,10 @@ function PairRow(props: { pair: PairResult; auth: Record<string, string>; onChan
               <option key={n.name} value={n.name} />
             ))}
           </datalist>
-          <button onClick={accept} disabled={!name.trim()} data-testid={`accept-${p.taskId}`}>
+          <button onClick={() => void accept()} disabled={!name.trim()} data-testid={`accept-${p.taskId}`}>
             accept name
           </button>
-          <button onClick={show} data-testid={`show-answers-${p.taskId}`}>
+          <button onClick={() => void show()} data-testid={`show-answers-${p.taskId}`}>
             answers
           </button>
           {error && <span className="error">{error}</span>}

@@ -129,7 +129,7 @@ function Settings(props: { data: ClassResponse; onResult: (r: ClassResponse) => 
       {field('depth', 'depth', 1, 6)}
       {field('minLeaf', 'min leaf', 1, 100000)}
       {field('topFeatures', 'top-K features', 1, 4096)}
-      <button disabled={busy || !props.data.canRediscover} onClick={rerun} data-testid="rerun">
+      <button disabled={busy || !props.data.canRediscover} onClick={() => void rerun()} data-testid="rerun">
         {busy ? 're-running…' : 're-run'}
       </button>
       {!props.data.canRediscover && <small>re-running is not available for this class</small>}

@@ -86,7 +86,7 @@ function TaskForm(props: { token: string; data: StudyTaskResponse; onDone: () =>
       ) : (
         <p className="warn">No pictures are available for this task.</p>
       )}
-      <form onSubmit={submit} data-testid="study-form">
+      <form onSubmit={(e) => void submit(e)} data-testid="study-form">
         <fieldset>
           <legend>1. Where is the highlighted region?</legend>
           {CHOICES.map((c) => (
