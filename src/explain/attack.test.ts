@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attackFeature, attackStep, type GradientRunner } from './attack.js';
+import { attackDefaults, attackFeature, attackStep, type GradientRunner } from './attack.js';
 import { FeatureGradient } from './autodiff/session.js';
 
 const MOBILENET = join(import.meta.dirname, '../../../shared/models/mobilenetv2-12-int8.onnx');
@@ -33,6 +33,19 @@ function linearRunner(w: Float32Array): GradientRunner {
     },
   };
 }
+
+describe('attackDefaults', () => {
+  it("keeps the paper's unbounded alpha-10 x 100 attack when the model states no robustness", () => {
+    expect(attackDefaults()).toEqual({ alpha: 10, steps: 100 });
+  });
+
+  it('budgets the attack to 8 x the eps the model is robust at, reached in 10 steps', () => {
+    const d = attackDefaults({ eps: 1.05 });
+    expect(d.budget).toBeCloseTo(8.4, 12);
+    expect(d.alpha).toBeCloseTo(0.84, 12);
+    expect(d.steps).toBe(40);
+  });
+});
 
 describe('attackStep', () => {
   it('moves each image by alpha along its normalised gradient and clamps to [0,1]', () => {

@@ -45,6 +45,32 @@ export interface AttackResult {
 
 export const ATTACK_DEFAULTS = { alpha: 10, steps: 100 } as const;
 
+/**
+ * Defaults for a model whose spec states its L2 robustness (eps at the input size faultline feeds it): an enforced
+ * budget of `budgetPerEps` x eps, reached in `stepsToBudget` steps of alpha = budget / stepsToBudget, then `steps`
+ * in all. Unbounded alpha-10 attacks (the paper's setting for a robust ResNet-50 at eps 3) drive a model trained at
+ * a smaller eps far outside the ball it is robust in, where the change is high-frequency noise; a few eps is where
+ * a robust model's gradients are perceptually aligned.
+ */
+export const ROBUST_ATTACK_DEFAULTS = { budgetPerEps: 8, stepsToBudget: 10, steps: 40 } as const;
+
+export interface AttackSettings {
+  alpha: number;
+  steps: number;
+  budget?: number;
+}
+
+/** The attack defaults for a model: ATTACK_DEFAULTS without a stated robustness, else the budgeted ones above. */
+export function attackDefaults(robustness?: { eps: number }): AttackSettings {
+  if (!robustness) return { ...ATTACK_DEFAULTS };
+  const budget = ROBUST_ATTACK_DEFAULTS.budgetPerEps * robustness.eps;
+  return {
+    alpha: budget / ROBUST_ATTACK_DEFAULTS.stepsToBudget,
+    steps: ROBUST_ATTACK_DEFAULTS.steps,
+    budget,
+  };
+}
+
 /** One step in place for every image; returns nothing. Exported for tests. */
 export function attackStep(
   x: Float32Array,

@@ -14,7 +14,7 @@ import type { Run } from '../run/load.js';
 import { writeJson } from '../run/tables.js';
 import { findMode, readDiscoveryFile } from '../discover/discovery-file.js';
 import { FaultlineError, invalidOption } from '../shared/errors.js';
-import { ATTACK_DEFAULTS, attackFeature } from './attack.js';
+import { attackDefaults, attackFeature } from './attack.js';
 import { FeatureGradient } from './autodiff/session.js';
 import { renderContactSheet } from './contact-sheet.js';
 import { encodePng, renderHeatmap, type RgbRaster } from './heatmap.js';
@@ -55,7 +55,7 @@ export type VisualizeProgress =
   | { phase: 'attack'; feature: number; done: number; total: number }
   | { phase: 'written'; feature: number; dir: string };
 
-/** Defaults of the options below; the attack's own (alpha, steps) are ATTACK_DEFAULTS. */
+/** Defaults of the options below; the attack's (alpha, steps, budget) follow the robust model: attackDefaults. */
 export const VISUALIZE_DEFAULTS = { k: 5 } as const;
 
 export interface VisualizeOptions {
@@ -139,8 +139,6 @@ const fmt = (v: number) =>
 /** Visualises features of one group (or of a failure mode's path); returns one record per feature. */
 export async function visualize(run: Run, options: VisualizeOptions): Promise<VisualRecord[]> {
   const k = options.k ?? VISUALIZE_DEFAULTS.k;
-  const steps = options.steps ?? ATTACK_DEFAULTS.steps;
-  const alpha = options.alpha ?? ATTACK_DEFAULTS.alpha;
   if (!Number.isInteger(k) || k < 1) throw invalidOption('k', 'a positive integer', k);
 
   const discoveryFile = join(run.dir, RUN_FILES.discovery);
@@ -172,6 +170,12 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
   options.onProgress?.({ phase: 'prepare', message: 'loading the robust model and its gradient graph' });
   const prepared = await prepareModel(run, options.threads);
   const { model, preprocess } = prepared;
+  // Each option not given falls back to the robust model's own default (attackDefaults: budgeted when its spec
+  // states the eps it was trained at).
+  const defaults = attackDefaults(model.spec.robustness);
+  const steps = options.steps ?? defaults.steps;
+  const alpha = options.alpha ?? defaults.alpha;
+  const budget = options.budget ?? defaults.budget;
   const gradient = await FeatureGradient.open(model.path, {
     features: prepared.featuresOutput,
     input: model.spec.input,
@@ -213,7 +217,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
         feature,
         alpha,
         steps,
-        budget: options.budget,
+        budget,
         onStep: (done, total) => options.onProgress?.({ phase: 'attack', feature, done, total }),
       });
       const attacked = fromPixels(attack.images, images.length, preprocess.width, preprocess.height);
@@ -283,7 +287,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
           ),
         },
       ];
-      const budgetText = options.budget !== undefined ? `, L2 budget ${options.budget}` : '';
+      const budgetText = budget !== undefined ? `, L2 budget ${fmt(budget)}` : '';
       writeFileSync(
         join(dir, VISUAL_FILES.sheet),
         await renderContactSheet({
@@ -302,7 +306,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
           size: group.rows.length,
         },
         feature,
-        options: { k, steps, alpha, ...(options.budget !== undefined ? { budget: options.budget } : {}) },
+        options: { k, steps, alpha, ...(budget !== undefined ? { budget } : {}) },
         model: {
           path: model.path,
           sha256: model.record.sha256,

@@ -42,6 +42,8 @@ export interface ExtractOptions {
   /** The robust feature extractor (ONNX). */
   robust?: string;
   robustSpec?: string;
+  /** Preprocessing override for the robust model (default: its spec's, else crop). */
+  robustPreprocess?: 'crop' | 'resize';
   /** Output (any node output name) to take the robust features from; 4-D outputs are average-pooled. */
   robustOutput?: string;
   /** Also store the inspected model's own features from this output as feature set "inspected" (a baseline). */
@@ -107,6 +109,7 @@ export async function extractRun(
     ? await loadModel(opts.robust, {
         spec: opts.robustSpec,
         role: 'robust',
+        preprocess: opts.robustPreprocess,
         featuresOutput: opts.robustOutput,
         threads: opts.threads,
       })

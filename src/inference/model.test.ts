@@ -39,6 +39,29 @@ describe('loadModel', () => {
     await expect(loadModel(withSpec)).rejects.toThrow(/spec\.json: invalid model spec at "preprocess\.mode"/);
   });
 
+  it("rescales the spec's robustness eps to the input size it is fed at", async () => {
+    const robust = join(dir, 'robust.onnx');
+    writeTinyModel(robust, { size: 8 });
+    // Trained at eps 0.75 at 160 px and run at 224 px: an L2 ball grows with the side, 0.75 x 224 / 160 = 1.05.
+    writeFileSync(
+      join(dir, 'robust.json'),
+      JSON.stringify({
+        input: { width: 224, height: 224 },
+        robustness: { norm: 'L2', eps: 0.75, size: 160 },
+      }),
+    );
+    const m = await loadModel(robust, { role: 'robust' });
+    expect(m.spec.robustness?.norm).toBe('L2');
+    expect(m.spec.robustness?.eps).toBeCloseTo(1.05, 12);
+    const plain = await loadModel(named, { role: 'robust' });
+    expect(plain.spec.robustness).toBeUndefined();
+    writeFileSync(
+      join(dir, 'robust.json'),
+      JSON.stringify({ robustness: { norm: 'Linf', eps: 1, size: 8 } }),
+    );
+    await expect(loadModel(robust)).rejects.toThrow(/invalid model spec at "robustness\.norm"/);
+  });
+
   it('finds the logits as the only 2-D output besides the requested features', async () => {
     await expect(loadModel(anonymous, { role: 'inspected' })).rejects.toThrow(
       /cannot tell which output holds the class logits \(inputs: input float32\[N,3,8,8\]; outputs: out0/,

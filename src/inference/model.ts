@@ -26,6 +26,8 @@ export interface ResolvedModelSpec {
   preprocess: PreprocessSpec;
   outputs: { logits?: string; features?: string; featureMap?: string };
   classes?: ClassInfo[];
+  /** L2 robustness from the spec, eps rescaled to the input size faultline feeds (eps grows with the side). */
+  robustness?: { norm: 'L2'; eps: number };
 }
 
 export interface LoadedModel {
@@ -170,7 +172,18 @@ export async function loadModel(path: string, opts: LoadModelOptions = {}): Prom
   return {
     path: file,
     session,
-    spec: { input, preprocess, outputs, classes: specIn.classes },
+    spec: {
+      input,
+      preprocess,
+      outputs,
+      classes: specIn.classes,
+      ...(specIn.robustness && {
+        robustness: {
+          norm: specIn.robustness.norm,
+          eps: (specIn.robustness.eps * Math.max(width, height)) / specIn.robustness.size,
+        },
+      }),
+    },
     record,
     warnings: saturation ? [saturation] : [],
   };

@@ -33,6 +33,16 @@ export const modelSpecSchema = z
         featureMap: z.string().optional(),
       })
       .optional(),
+    /** How the model was made robust: L2 eps in [0,1] pixels at the model's input size (`size`), and the
+     * training size and eps when it was trained at another resolution. Attack defaults follow it. */
+    robustness: z
+      .object({
+        norm: z.literal('L2'),
+        eps: z.number().positive(),
+        size: z.number().int().positive(),
+        trainedAt: z.object({ eps: z.number().positive(), size: z.number().int().positive() }).optional(),
+      })
+      .optional(),
     classes: z
       .array(
         z.object({ index: z.number().int().nonnegative(), name: z.string(), wnid: z.string().optional() }),

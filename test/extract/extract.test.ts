@@ -47,6 +47,20 @@ const base = (out: string) => ({
 });
 
 describe('extractRun', () => {
+  it('preprocesses for the robust model as --robust-preprocess says and records it in run.json', async () => {
+    const cropped = join(work, 'run-robust-crop');
+    const squashed = join(work, 'run-robust-resize');
+    await extractRun({ ...base(cropped), limit: 6 });
+    await extractRun({ ...base(squashed), limit: 6, robustPreprocess: 'resize' });
+    const a = loadRun(cropped);
+    const b = loadRun(squashed);
+    expect(a.manifest.preprocessing.robust?.mode).toBe('crop');
+    expect(b.manifest.preprocessing.robust?.mode).toBe('resize');
+    expect(b.manifest.preprocessing.inspected?.mode).toBe('resize');
+    expect(a.manifest.preprocessing.robust?.resize).toBe(18); // 16 / 0.875, rounded: shorter side, then crop
+    expect(b.manifest.preprocessing.robust?.resize).toBeUndefined();
+  });
+
   it('writes a complete run whose features equal a direct onnxruntime call', async () => {
     const out = join(work, 'run-a');
     const summary = await extractRun(base(out));

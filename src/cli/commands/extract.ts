@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_ROBUST_MODEL } from '../../inference/default-models.js';
 import { EXTRACT_DEFAULTS, extractRun, type ExtractOptions } from '../../extract/extract.js';
 import { terminalProgress } from '../../shared/progress.js';
 import { oneOf, positiveInteger, PREPROCESS_MODES } from '../flags.js';
@@ -14,6 +17,7 @@ interface ExtractFlags {
   predictions?: string;
   robust?: string;
   robustSpec?: string;
+  robustPreprocess?: 'crop' | 'resize';
   robustOutput?: string;
   inspectedFeatures?: string;
   classMap?: string;
@@ -44,8 +48,16 @@ export function register(program: Command): void {
       oneOf('--preprocess', PREPROCESS_MODES, "'crop' or 'resize'"),
     )
     .option('--predictions <csv>', 'predictions from a file instead of --model (columns id|path, prediction)')
-    .option('--robust <onnx>', 'the robust feature extractor')
+    .option(
+      '--robust <onnx>',
+      `the robust feature extractor (default: the shipped ${basename(DEFAULT_ROBUST_MODEL)}; 'none' for no robust features)`,
+    )
     .option('--robust-spec <json>', 'spec of the robust model (default: <robust>.json when present)')
+    .option(
+      '--robust-preprocess <mode>',
+      "robust model preprocessing: 'crop' (shorter side to size/0.875, centre crop) or 'resize' (squash); default: its spec's",
+      oneOf('--robust-preprocess', PREPROCESS_MODES, "'crop' or 'resize'"),
+    )
     .option(
       '--robust-output <name>',
       'output/node to take robust features from (4-D maps are average-pooled)',
@@ -74,6 +86,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', positiveInteger('--threads'))
     .option('--force', 'start over even if --out holds another or an unfinished run')
     .action(async (flags: ExtractFlags) => {
+      const robust = chooseRobustModel(flags.robust);
       const opts: ExtractOptions = {
         data: flags.data,
         out: flags.out,
@@ -81,8 +94,9 @@ export function register(program: Command): void {
         modelSpec: flags.modelSpec,
         preprocess: flags.preprocess,
         predictions: flags.predictions,
-        robust: flags.robust,
+        robust,
         robustSpec: flags.robustSpec,
+        robustPreprocess: flags.robustPreprocess,
         robustOutput: flags.robustOutput,
         inspectedFeatures: flags.inspectedFeatures,
         split: flags.split,
@@ -114,4 +128,20 @@ export function register(program: Command): void {
       for (const w of summary.warnings.slice(0, 10)) lines.push(`warning: ${w}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** --robust as given; 'none' for none; absent: the shipped default, said on stderr so the run is not a surprise. */
+function chooseRobustModel(flag: string | undefined): string | undefined {
+  if (flag === 'none') return undefined;
+  if (flag !== undefined) return flag;
+  if (!existsSync(DEFAULT_ROBUST_MODEL)) {
+    process.stderr.write(
+      `warning: the default robust model ${DEFAULT_ROBUST_MODEL} is missing: no robust features (give --robust <onnx>)\n`,
+    );
+    return undefined;
+  }
+  process.stderr.write(
+    `robust features: ${basename(DEFAULT_ROBUST_MODEL)} (the shipped default; --robust <onnx> for another, --robust none for none)\n`,
+  );
+  return DEFAULT_ROBUST_MODEL;
 }

@@ -3,7 +3,7 @@ import { loadRun } from '../../run/load.js';
 import { invalidOption } from '../../shared/errors.js';
 import { terminalProgress, type ProgressSink } from '../../shared/progress.js';
 import { visualize, VISUALIZE_DEFAULTS, type VisualizeProgress } from '../../explain/visualize.js';
-import { ATTACK_DEFAULTS } from '../../explain/attack.js';
+import { ATTACK_DEFAULTS, ROBUST_ATTACK_DEFAULTS } from '../../explain/attack.js';
 import { indexList, integer, oneOf, positiveNumber } from '../flags.js';
 
 export function register(program: Command): void {
@@ -23,14 +23,21 @@ export function register(program: Command): void {
       oneOf('--group-by', ['prediction', 'label'] as const),
     )
     .option('--k <n>', 'top images per feature', integer('--k', 1), VISUALIZE_DEFAULTS.k)
-    .option('--steps <T>', 'attack steps', integer('--steps', 0), ATTACK_DEFAULTS.steps)
+    .option(
+      '--steps <T>',
+      `attack steps (default: ${ROBUST_ATTACK_DEFAULTS.steps} when the robust model's spec states its eps, else ${ATTACK_DEFAULTS.steps})`,
+      integer('--steps', 0),
+    )
     .option(
       '--alpha <a>',
-      'attack step size (L2 norm per step, pixels in [0,1])',
+      `attack step size, L2 norm per step, pixels in [0,1] (default: budget / ${ROBUST_ATTACK_DEFAULTS.stepsToBudget}, else ${ATTACK_DEFAULTS.alpha})`,
       positiveNumber('--alpha'),
-      ATTACK_DEFAULTS.alpha,
     )
-    .option('--budget <eps>', 'enforced L2 bound on the attack perturbation', positiveNumber('--budget'))
+    .option(
+      '--budget <eps>',
+      `enforced L2 bound on the attack perturbation (default: ${ROBUST_ATTACK_DEFAULTS.budgetPerEps} x the robust model's eps when its spec states it, else none)`,
+      positiveNumber('--budget'),
+    )
     .option('--out <dir>', 'output root (default <run>/visuals)')
     .option('--threads <n>', 'onnxruntime threads (default: all cores)', integer('--threads', 1))
     .action(
@@ -42,8 +49,8 @@ export function register(program: Command): void {
           mode?: string;
           groupBy?: 'prediction' | 'label';
           k: number;
-          steps: number;
-          alpha: number;
+          steps?: number;
+          alpha?: number;
           budget?: number;
           out?: string;
           threads?: number;
