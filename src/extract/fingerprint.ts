@@ -18,14 +18,24 @@ export interface FingerprintInput {
   batchSize: number;
 }
 
+/** The spec without what does not change a run's bytes (robustness only sets attack defaults later). */
+function bytesSpec(spec: ResolvedModelSpec): Omit<ResolvedModelSpec, 'robustness'> {
+  const { robustness: _robustness, ...rest } = spec;
+  return rest;
+}
+
 export function extractFingerprint(f: FingerprintInput): string {
   return createHash('sha256')
     .update(
       JSON.stringify({
         v: RUN_FORMAT,
         samples: f.samples.map((s) => [s.id, s.label]),
-        inspected: f.inspected && [f.inspected.sha256, f.inspected.spec, f.inspectedFeatures ?? null],
-        robust: f.robust && [f.robust.sha256, f.robust.spec],
+        inspected: f.inspected && [
+          f.inspected.sha256,
+          bytesSpec(f.inspected.spec),
+          f.inspectedFeatures ?? null,
+        ],
+        robust: f.robust && [f.robust.sha256, bytesSpec(f.robust.spec)],
         predictions: f.givenPredictions ? [...f.givenPredictions.entries()] : null,
         chunkSize: f.chunkSize,
         batchSize: f.batchSize,
