@@ -1,10 +1,11 @@
 /**
  * The Imagenette evaluation (docs/evaluation-imagenette.md): MobileNetV2 (int8, ONNX model zoo) is the inspected
- * model on all 13,394 Imagenette photos; features come from our robust ResNet-18, with three baselines on the same
- * run (MobileNetV2's own penultimate features, a non-robust copy of our network, random features). Regenerates
- * every number and figure of the doc:
+ * model on all 13,394 Imagenette photos; features come from our robust ResNet-18, with four other feature sets on
+ * the same run (our robust MobileNetV2 distilled from the 1000-class teacher, MobileNetV2's own penultimate
+ * features, a non-robust copy of our ResNet-18, random features). Regenerates every number and figure of the doc:
  *
- *   npx tsx scripts/evaluate-imagenette.ts [--shared ../shared] [--run runs/imagenette] [--steps 100]
+ *   npx tsx scripts/evaluate-imagenette.ts [--shared ../shared] [--run runs/imagenette] [--steps T]
+ *     [--distilled models/imagenet-robust-mobilenetv2.onnx]
  *
  * Held-out part: the 500 ILSVRC2012-val photos (never seen by MobileNetV2 in training) plus a seeded 25% of the
  * other photos (ImageNet-train photos that pretrained models have seen); trees are fitted on the rest.
@@ -23,6 +24,7 @@ import type { DiscoveryResult, FailureMode, GroupResult } from '../src/discover/
 import { ATTACK_DEFAULTS } from '../src/explain/attack.js';
 import { visualize } from '../src/explain/visualize.js';
 import { cpuHasVnni } from '../src/inference/int8-kernels.js';
+import { closeModel, loadModel } from '../src/inference/model.js';
 import { terminalProgress } from '../src/shared/progress.js';
 
 const args = process.argv.slice(2);
@@ -32,18 +34,26 @@ const flag = (name: string, fallback: string) => {
 };
 const shared = resolve(flag('--shared', '../shared'));
 const runDir = resolve(flag('--run', 'runs/imagenette'));
-const steps = Number(flag('--steps', '100'));
+// Attack steps of the figures; default: each robust model's own (attackDefaults, from its spec's robustness).
+const stepsFlag = flag('--steps', '');
+const steps = stepsFlag === '' ? undefined : Number(stepsFlag);
 const docsDir = resolve('docs');
 const figures = join(docsDir, 'evaluation-imagenette');
 const imagenette = join(shared, 'data', 'imagenette');
 const mobilenet = join(shared, 'models', 'mobilenetv2-12-int8.onnx');
 const robustModel = resolve(flag('--robust', 'models/imagenette-robust-resnet18.onnx'));
 const standardModel = resolve(flag('--standard', 'models/imagenette-standard-resnet18.onnx'));
+const distilledModel = resolve(flag('--distilled', 'models/imagenet-robust-mobilenetv2.onnx'));
 const HELD_OUT_FRACTION = 0.25;
 
 // --stage extract: only the (long, resumable) extraction, e.g. while the baseline network is still training.
 const extractOnly = flag('--stage', 'all') === 'extract';
-for (const f of [imagenette, mobilenet, robustModel, ...(extractOnly ? [] : [standardModel])]) {
+for (const f of [
+  imagenette,
+  mobilenet,
+  robustModel,
+  ...(extractOnly ? [] : [standardModel, distilledModel]),
+]) {
   if (!existsSync(f)) throw new Error(`missing ${f}`);
 }
 mkdirSync(runDir, { recursive: true });
@@ -106,12 +116,21 @@ if (!run.manifest.features.standard) {
   );
 }
 run = loadRun(data);
+if (!run.manifest.features.distilled) {
+  // Imagenette's photos are square 224 px crops already: squash, as for the inspected model.
+  await addFeatureSet(
+    { run: data, name: 'distilled', model: distilledModel, batchSize: 16, preprocess: 'resize' },
+    terminalProgress('distilled'),
+  );
+}
+run = loadRun(data);
 if (!run.manifest.features.random) await addFeatureSet({ run: data, name: 'random', random: 512, seed: 0 });
 run = loadRun(data);
 
 // 3. Discovery over every configuration.
 const FEATURE_SETS = [
   ['robust', 'robust ResNet-18 (ours, L2 PGD)'],
+  ['distilled', 'robust MobileNetV2 (ours, distilled from the 1000-class teacher)'],
   ['standard', 'non-robust ResNet-18 (same recipe, no attack)'],
   ['inspected', "MobileNetV2's own penultimate features"],
   ['random', 'random features (512, uniform)'],
@@ -234,32 +253,78 @@ writeDiscovery(run, main);
 lines.push('');
 lines.push('### Figures');
 lines.push('');
-const modes = main.groups
-  .map((g) => ({ g, m: topMode(g) }))
-  .filter((x): x is { g: GroupResult; m: FailureMode } => x.m !== undefined)
-  .sort((a, b) => b.m.train.importance - a.m.train.importance);
-for (const { g, m } of modes) {
-  const feature = m.conditions[0].feature;
-  const [record] = await visualize(run, {
-    group: g.classIndex,
-    features: [feature],
-    groupBy: 'label',
-    k: 5,
-    steps,
-  });
-  // Contact sheets go into the docs as JPEG: a tenth of the PNG's size, and the doc is for reading.
-  const target = join(figures, `${g.className}-feature-${feature}.jpg`);
-  await sharp(join(run.dir, 'visuals', record.group.key, `feature-${feature}`, record.sheet))
-    .jpeg({ quality: 80 })
-    .toFile(target);
-  const before = mean(record.images.map((i) => i.attack.before));
-  const after = mean(record.images.map((i) => i.attack.after));
-  lines.push(
-    `- ${m.rule} — ER ${pct(m.train.errorRate)} fit / ${pct(m.heldOut?.errorRate)} held-out: ` +
-      `![${g.className} feature ${feature}](evaluation-imagenette/${g.className}-feature-${feature}.jpg) ` +
-      `(feature value ${before.toFixed(2)} -> ${after.toFixed(2)} after ${steps} attack steps)`,
-  );
+const topModes = (r: DiscoveryResult) =>
+  r.groups
+    .map((g) => ({ g, m: topMode(g) }))
+    .filter((x): x is { g: GroupResult; m: FailureMode } => x.m !== undefined)
+    .sort((a, b) => b.m.train.importance - a.m.train.importance);
+const attackText = (o: { steps: number; alpha: number; budget?: number }) =>
+  `${o.steps} steps of alpha ${+o.alpha.toFixed(3)}` +
+  (o.budget !== undefined ? ` within L2 ${+o.budget.toFixed(3)}` : '');
+
+/** One contact sheet per class: the first rule feature of its top mode, attacked with the model's defaults. */
+async function figureList(
+  figureRun: Run,
+  r: DiscoveryResult,
+  prefix: string,
+  outRoot: string,
+): Promise<void> {
+  for (const { g, m } of topModes(r)) {
+    const feature = m.conditions[0].feature;
+    const [record] = await visualize(figureRun, {
+      group: g.classIndex,
+      features: [feature],
+      groupBy: 'label',
+      k: 5,
+      steps,
+      outRoot,
+    });
+    // Contact sheets go into the docs as JPEG: a tenth of the PNG's size, and the doc is for reading.
+    const file = `${prefix}${g.className}-feature-${feature}.jpg`;
+    await sharp(join(outRoot, record.group.key, `feature-${feature}`, record.sheet))
+      .jpeg({ quality: 80 })
+      .toFile(join(figures, file));
+    const before = mean(record.images.map((i) => i.attack.before));
+    const after = mean(record.images.map((i) => i.attack.after));
+    lines.push(
+      `- ${m.rule} — ER ${pct(m.train.errorRate)} fit / ${pct(m.heldOut?.errorRate)} held-out: ` +
+        `![${g.className} feature ${feature}](evaluation-imagenette/${file}) ` +
+        `(feature value ${before.toFixed(2)} -> ${after.toFixed(2)}, ${attackText(record.options)})`,
+    );
+  }
 }
+lines.push('Robust ResNet-18, top mode of each class (grouped by label, depth 1):');
+lines.push('');
+await figureList(run, main, '', join(run.dir, 'visuals'));
+
+// The distilled MobileNetV2's own top modes, visualised through that model: a view of the run whose robust
+// model, feature set and preprocessing are the distilled one's.
+const distilledModelInfo = await loadModel(distilledModel, { role: 'robust' });
+await closeModel(distilledModelInfo);
+const distilledRun: Run = {
+  ...run,
+  manifest: {
+    ...run.manifest,
+    models: { ...run.manifest.models, robust: distilledModelInfo.record },
+    features: { ...run.manifest.features, robust: run.manifest.features.distilled! },
+    preprocessing: {
+      ...run.manifest.preprocessing,
+      robust: { ...distilledModelInfo.spec.preprocess, mode: 'resize', resize: undefined },
+    },
+    featureMap: undefined,
+  },
+  openFeatures: (name = 'robust') => run.openFeatures(name === 'robust' ? 'distilled' : name),
+};
+lines.push('');
+lines.push('Robust MobileNetV2 (distilled), top mode of each class (grouped by label, depth 1):');
+lines.push('');
+await figureList(
+  distilledRun,
+  results.get('distilled-label-d1')!,
+  'distilled-',
+  join(runDir, 'visuals-distilled'),
+);
+const modes = topModes(main);
 
 // Robust vs non-robust attacks on the same images (the top mode of the most important class), at the method's
 // strength (alpha 10, 100 steps: L2 60-90 at 128 px) and within a small L2 budget, where a non-robust feature can
@@ -287,7 +352,13 @@ if (modes.length > 0) {
     budget?: number;
   }[] = [
     { network: 'robust', run, name: 'small', ...SMALL },
-    { network: 'non-robust', run: standardRun, name: 'standard', alpha: ATTACK_DEFAULTS.alpha, steps },
+    {
+      network: 'non-robust',
+      run: standardRun,
+      name: 'standard',
+      alpha: ATTACK_DEFAULTS.alpha,
+      steps: ATTACK_DEFAULTS.steps,
+    },
     { network: 'non-robust', run: standardRun, name: 'standard-small', ...SMALL },
   ];
   lines.push('');
@@ -296,7 +367,7 @@ if (modes.length > 0) {
       `of each network; value before -> after, mean over the photos):`,
   );
   lines.push('');
-  lines.push(`- robust, ${steps} steps of alpha ${ATTACK_DEFAULTS.alpha}: the first figure above`);
+  lines.push(`- robust, with its spec's defaults: the first figure above`);
   for (const a of attacks) {
     const outRoot = join(runDir, `visuals-${a.name}`);
     const [rec] = await visualize(a.run, {
