@@ -291,7 +291,7 @@ export async function visualize(run: Run, options: VisualizeOptions): Promise<Vi
       writeFileSync(
         join(dir, VISUAL_FILES.sheet),
         await renderContactSheet({
-          title: `feature ${feature} in ${group.key} (${group.className}, ${group.rows.length} images): top ${images.length}, heatmaps, attacks (${steps} steps, alpha ${alpha}${budgetText})`,
+          title: `feature ${feature} in ${group.key} (${group.className}, ${group.rows.length} images): top ${images.length}, heatmaps, attacks (${steps} steps, alpha ${fmt(alpha)}${budgetText})`,
           rows,
         }),
       );
