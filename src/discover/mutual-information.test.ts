@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { digamma } from './digamma.js';
-import { kthNeighbourDistances, mutualInfoClassif, nextTowardZero } from './mutual-information.js';
+import { mutualInfoClassif } from './mutual-information.js';
+import { kthNeighbourDistances, nextTowardZero } from './neighbours-1d.js';
 import { NumpyRandomState } from './numpy-random.js';
 
 interface MiCase {
