@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { cropGeometry, loadImageRgb, toInputTensor } from './preprocess.js';
+import { cmykToRgbLikePil, cropGeometry, loadImageRgb, toInputTensor } from './preprocess.js';
 import type { PreprocessSpec } from '../run/format.js';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'image');
 
 const spec = (over: Partial<PreprocessSpec>): PreprocessSpec => ({
   mode: 'resize',
@@ -115,6 +120,48 @@ describe('loadImageRgb', () => {
     expect(b).toBeLessThan(80);
   });
 
+  it('converts CMYK JPEGs like PIL convert("RGB"), not with an ICC transform', async () => {
+    // scripts/cmyk-fixture.py: a 32x24 CMYK JPEG and PIL 9.4's decoding of it. Before this conversion existed,
+    // sharp's colour-managed CMYK->sRGB was off by a mean of 15.5/255 (max 116) on this file.
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'cmyk.pil.json'), 'utf8')) as {
+      width: number;
+      height: number;
+      cmyk: number[];
+      rgb: number[];
+    };
+    const img = await loadImageRgb(
+      join(FIXTURES, 'cmyk.jpg'),
+      spec({ width: ref.width, height: ref.height }),
+    );
+    let maxDiff = 0;
+    img.data.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - ref.rgb[i]))));
+    // Both decoders are libjpeg-turbo with the same IDCT and the same formula: measured equal byte for byte.
+    // The tolerance of 1 leaves room for another libjpeg build's rounding.
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    // The formula alone, on PIL's own decoded ink values: exact.
+    expect([...cmykToRgbLikePil(Uint8Array.from(ref.cmyk))]).toEqual(ref.rgb);
+  });
+
+  it('converts CMYK the same way when the JPEG embeds a CMYK ICC profile (PIL ignores it)', async () => {
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'cmyk.pil.json'), 'utf8')) as {
+      width: number;
+      height: number;
+      cmyk: number[];
+    };
+    const withProfile = await sharp(Buffer.from(ref.cmyk), {
+      raw: { width: ref.width, height: ref.height, channels: 4 },
+    })
+      .pipelineColourspace('cmyk')
+      .toColourspace('cmyk')
+      .withIccProfile('cmyk')
+      .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+      .toBuffer();
+    expect((await sharp(withProfile).metadata()).hasProfile).toBe(true);
+    const ink = await sharp(withProfile).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer();
+    const img = await loadImageRgb(withProfile, spec({ width: ref.width, height: ref.height }));
+    expect([...img.data]).toEqual([...cmykToRgbLikePil(new Uint8Array(ink))]);
+  });
+
   it('applies EXIF orientation before resizing', async () => {
     // Stored 2 wide x 1 high (red, blue); orientation 6 = rotate 90 clockwise -> 1 wide x 2 high (red over blue).
     const stored = await sharp(Buffer.from([255, 0, 0, 0, 0, 255]), {
@@ -129,5 +176,26 @@ describe('loadImageRgb', () => {
 
   it('rejects a file that is not an image', async () => {
     await expect(loadImageRgb(Buffer.from('not an image at all'), spec({}))).rejects.toThrow();
+  });
+
+  it('calls a zero-byte file an empty file, not an unsupported format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-empty-'));
+    try {
+      const file = join(dir, 'empty.jpg');
+      writeFileSync(file, '');
+      await expect(loadImageRgb(file, spec({}))).rejects.toThrow(/^empty file/);
+      await expect(loadImageRgb(Buffer.alloc(0), spec({}))).rejects.toThrow(/^empty file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never gives a reason that ends in a bare colon (a PNG cut after its signature)', async () => {
+    const signatureOnly = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const error = await loadImageRgb(signatureOnly, spec({})).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    const firstLine = (error as Error).message.split('\n')[0];
+    expect(firstLine).toMatch(/corrupt header/);
+    expect(firstLine).not.toMatch(/:\s*$/);
   });
 });

@@ -3,8 +3,13 @@
  * Every image becomes 8-bit sRGB (greyscale, CMYK, 16-bit and alpha handled; EXIF orientation applied), then
  * either squashed to the model size ('resize') or resized on the shorter side and center-cropped ('crop', the
  * torchvision Resize(256) + CenterCrop(224) convention).
+ *
+ * CMYK images are converted the way PIL's `Image.convert('RGB')` (torchvision's default loader) does it, with its
+ * plain formula and no ICC profile, not with sharp's colour-managed conversion: the two differ by a mean of
+ * 15.5/255 (max 116) on test/fixtures/image/cmyk.jpg, enough to move robust features.
  */
-import sharp from 'sharp';
+import { statSync } from 'node:fs';
+import sharp, { type Sharp } from 'sharp';
 import type { PreprocessSpec } from '../run/format.js';
 
 export interface RgbImage {
@@ -49,17 +54,85 @@ function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/**
+ * PIL's CMYK -> RGB (Convert.c `cmyk2rgb`, Pillow 9.4): with nk = 255 - K, R = nk - C * nk / 255 rounded the way
+ * its MULDIV255 rounds, likewise G from M and B from Y. `channels` is the stride of `cmyk` (4, or more with extra
+ * channels, which are ignored as PIL ignores them).
+ */
+export function cmykToRgbLikePil(cmyk: Uint8Array, channels = 4): Uint8Array {
+  const pixels = Math.floor(cmyk.length / channels);
+  const out = new Uint8Array(pixels * 3);
+  for (let p = 0, i = 0, o = 0; p < pixels; p++, i += channels, o += 3) {
+    const nk = 255 - cmyk[i + 3];
+    for (let c = 0; c < 3; c++) {
+      const t = cmyk[i + c] * nk + 128;
+      out[o + c] = nk - (((t >> 8) + t) >> 8);
+    }
+  }
+  return out;
+}
+
+/** The oriented image as 8-bit sRGB, alpha dropped, before any resampling. */
+async function orientedRgb(input: string | Buffer, space: string | undefined): Promise<Sharp> {
+  if (space === 'cmyk') {
+    // Keep the decoded ink values (pipelineColourspace stops sharp's ICC import), then apply PIL's formula.
+    const { data, info } = await sharp(input, { failOn: 'error' })
+      .pipelineColourspace('cmyk')
+      .autoOrient()
+      .toColourspace('cmyk')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels < 4) throw new Error(`expected 4 CMYK channels, got ${info.channels}`);
+    const rgb = cmykToRgbLikePil(
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      info.channels,
+    );
+    return sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } });
+  }
+  return (
+    sharp(input, { failOn: 'error' })
+      .autoOrient()
+      // Drop alpha the way PIL's convert('RGB') does (discard, no compositing), then force 8-bit sRGB.
+      .removeAlpha()
+      .toColourspace('srgb')
+  );
+}
+
+/**
+ * sharp's decode errors, made readable for skipped.csv: an empty file is "empty file" (sharp calls it an
+ * "unsupported image format"), and a corrupt header the decoder gave no detail for does not end in a bare colon.
+ */
+export function describeDecodeError(input: string | Buffer, e: unknown): Error {
+  const message = (e as Error)?.message ?? String(e);
+  let empty = false;
+  try {
+    empty = typeof input === 'string' ? statSync(input).size === 0 : input.length === 0;
+  } catch {
+    // Unreadable: keep sharp's own message (it names the missing file).
+  }
+  if (empty) return new Error('empty file (0 bytes)');
+  const first = message.split('\n')[0].trimEnd();
+  if (first.endsWith(':')) {
+    return new Error(`${first.slice(0, -1)} (no detail from the decoder)`);
+  }
+  return e instanceof Error ? e : new Error(message);
+}
+
 /** Decodes and preprocesses one image file (or encoded buffer) to the model's input geometry. */
 export async function loadImageRgb(input: string | Buffer, spec: PreprocessSpec): Promise<RgbImage> {
+  try {
+    return await decodeAndPreprocess(input, spec);
+  } catch (e) {
+    throw describeDecodeError(input, e);
+  }
+}
+
+async function decodeAndPreprocess(input: string | Buffer, spec: PreprocessSpec): Promise<RgbImage> {
   const meta = await sharp(input, { failOn: 'error' }).metadata();
   const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
   if (!oriented.width || !oriented.height) throw new Error('image has no dimensions');
 
-  let pipeline = sharp(input, { failOn: 'error' })
-    .autoOrient()
-    // Drop alpha the way PIL's convert('RGB') does (discard, no compositing), then force 8-bit sRGB.
-    .removeAlpha()
-    .toColourspace('srgb');
+  let pipeline = await orientedRgb(input, meta.space);
   if (spec.mode === 'resize') {
     pipeline = pipeline.resize(spec.width, spec.height, { fit: 'fill', kernel: 'linear' });
   } else {

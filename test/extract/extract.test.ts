@@ -117,6 +117,8 @@ describe('extractRun', () => {
       'cat/empty.jpg',
     ]);
     for (const s of summary.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    for (const s of summary.skipped) expect(s.reason).not.toMatch(/:\s*$/);
+    expect(summary.skipped.find((s) => s.id === 'cat/empty.jpg')?.reason).toBe('empty file (0 bytes)');
     const run = loadRun(out);
     expect(run.samples).toHaveLength(8);
     expect(run.skipped).toHaveLength(3);
