@@ -1,6 +1,7 @@
 /**
  * Mutual information between each continuous feature and a discrete target, with the k-nearest-neighbour estimator
- * of Ross (2014) exactly as scikit-learn's `mutual_info_classif(X, y, n_neighbors=3)` computes it (sklearn 1.2):
+ * of Ross (2014) with the same steps as scikit-learn's `mutual_info_classif(X, y, n_neighbors=3)` on float64 X
+ * (sklearn 1.2; equal within 5e-14, see docs/discovery-schema.md; sklearn on float32 X differs by more):
  *
  * 1. Each column is divided by its population standard deviation (ddof = 0, numpy's pairwise sums; a std below
  *    10 * eps counts as 1).
