@@ -7,7 +7,7 @@ import type { Run } from '../run/load.js';
 import type { Group } from './grouping.js';
 import type { GroupFeatureRequest, GroupFeatures } from './group-features.js';
 import { baseErrorRate, leafMetrics, treeMetrics } from './metrics.js';
-import type { DiscoverOptions } from './options.js';
+import type { ResolvedDiscoverOptions } from './options.js';
 import { pathTo, ruleText } from './rules.js';
 import type { FailureMode, GroupResult } from './schema.js';
 import { fitFailureTree, leafFor } from './tree.js';
@@ -19,7 +19,7 @@ export interface FeatureLoader {
 }
 
 export interface GroupContext {
-  options: DiscoverOptions;
+  options: ResolvedDiscoverOptions;
   failed: Uint8Array;
   heldOut: Uint8Array;
   folds?: Int32Array;
@@ -172,7 +172,7 @@ export async function analyseGroup(run: Run, group: Group, ctx: GroupContext): P
   return result;
 }
 
-function skipReason(n: number, f: number, options: DiscoverOptions): string | undefined {
+function skipReason(n: number, f: number, options: ResolvedDiscoverOptions): string | undefined {
   if (f === 0) return 'no failures (F = 0): nothing to explain';
   if (f === n) return 'every sample is a failure (F = N): no successes to contrast, BER = 1';
   if (n < 2 * options.minLeaf || n < options.minSplit) {

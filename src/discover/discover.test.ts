@@ -266,7 +266,7 @@ describe('discovery.json options', () => {
 });
 
 function storedToExpected() {
-  const { groupBy, minSplit, criterion, classWeight, ranking, featureSet, predictionSet } =
-    DEFAULT_DISCOVER_OPTIONS;
-  return { groupBy, minSplit, criterion, classWeight, ranking, featureSet, predictionSet };
+  const { minSplit, criterion, classWeight, ranking, featureSet, predictionSet } = DEFAULT_DISCOVER_OPTIONS;
+  // The default groupBy 'auto' is stored as the grouping it chose: by prediction on this fully labelled run.
+  return { groupBy: 'prediction', minSplit, criterion, classWeight, ranking, featureSet, predictionSet };
 }

@@ -10,13 +10,21 @@ import { writeJson } from '../run/tables.js';
 import { FaultlineError, invalidOption } from '../shared/errors.js';
 import { silentProgress } from '../shared/progress.js';
 import { analyseGroup, type FeatureLoader } from './analyse-group.js';
-import { buildGroups, failureFlags, resolveClasses } from './grouping.js';
+import {
+  buildGroups,
+  chooseGrouping,
+  failureFlags,
+  labelCoverage,
+  resolveClasses,
+  type GroupingChoice,
+} from './grouping.js';
 import { loadGroupFeatures } from './group-features.js';
 import {
   DEFAULT_DISCOVER_OPTIONS,
   storedOptions,
   validateDiscoverOptions,
   type DiscoverOptions,
+  type ResolvedDiscoverOptions,
 } from './options.js';
 import { DISCOVERY_FORMAT, type DiscoveryResult, type GroupResult } from './schema.js';
 import { summarise } from './summary.js';
@@ -40,8 +48,10 @@ export { summarise } from './summary.js';
  */
 export async function discover(run: Run, partial: Partial<DiscoverOptions> = {}): Promise<DiscoveryResult> {
   const started = Date.now();
-  const options: DiscoverOptions = { ...DEFAULT_DISCOVER_OPTIONS, ...partial };
-  validateDiscoverOptions(options);
+  const requested: DiscoverOptions = { ...DEFAULT_DISCOVER_OPTIONS, ...partial };
+  validateDiscoverOptions(requested);
+  const grouping = groupingFor(run, requested);
+  const options: ResolvedDiscoverOptions = { ...requested, groupBy: grouping.chosen };
   const featureSet = run.manifest.features[options.featureSet];
   if (!featureSet) {
     throw invalidOption(
@@ -117,11 +127,30 @@ export async function discover(run: Run, partial: Partial<DiscoverOptions> = {})
     format: DISCOVERY_FORMAT,
     createdAt: new Date().toISOString(),
     run: run.dir,
+    grouping: {
+      requested: grouping.requested,
+      chosen: grouping.chosen,
+      labelledClasses: grouping.coverage.labelledClasses,
+      outputClasses: grouping.coverage.outputClasses,
+      predictionsOutsideLabels: grouping.coverage.predictionsOutsideLabels,
+      predictedClassesOutsideLabels: grouping.coverage.predictedClassesOutsideLabels,
+      ...(grouping.note ? { note: grouping.note } : {}),
+    },
     options: storedOptions(options),
     groups: results,
     summary: summarise(results),
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * How `discover` will group this run's samples (and why), so a caller can say so before the run starts.
+ * Labels must be valid class indices (discover checks them first).
+ */
+export function groupingFor(run: Run, partial: Partial<DiscoverOptions> = {}): GroupingChoice {
+  const options = { ...DEFAULT_DISCOVER_OPTIONS, ...partial };
+  const predictions = run.predictions(options.predictionSet);
+  return chooseGrouping(options.groupBy, labelCoverage(run.samples, predictions, run.classes));
 }
 
 /** One class's analysis (for the explorer's "re-run with these settings"). */
@@ -133,9 +162,7 @@ export async function discoverGroup(
   const result = await discover(run, { ...partial, classes: [String(classIndex)], workers: 0 });
   const group = result.groups[0];
   if (!group)
-    throw new FaultlineError(
-      `class ${classIndex} has no samples when grouped by ${partial.groupBy ?? 'prediction'}`,
-    );
+    throw new FaultlineError(`class ${classIndex} has no samples when grouped by ${result.options.groupBy}`);
   return group;
 }
 

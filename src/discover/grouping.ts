@@ -22,6 +22,93 @@ export function failureFlags(samples: Sample[], predictions: Prediction[]): Uint
   return failed;
 }
 
+/**
+ * How much of the model's output space the dataset's labels cover. Grouping by prediction (the paper's choice)
+ * assumes they cover all of it: every prediction of a class no sample is labelled with is a failure, so such a
+ * class becomes an all-failure group (skipped, nothing to contrast) and the failures in it are lost to the trees.
+ */
+export interface LabelCoverage {
+  /** Classes at least one sample is labelled with. */
+  labelledClasses: number;
+  /** The model's output space (classes of the run). */
+  outputClasses: number;
+  /** Samples predicted as a class no sample is labelled with (every one of them a failure). */
+  predictionsOutsideLabels: number;
+  /** Distinct such predicted classes: the all-failure groups grouping by prediction would make. */
+  predictedClassesOutsideLabels: number;
+  /**
+   * True when the labels cover at most half of the output space and some prediction falls outside them (e.g. 10
+   * labelled ImageNet classes under a 1000-class model): grouping by prediction is then degenerate.
+   */
+  partial: boolean;
+}
+
+export function labelCoverage(
+  samples: Sample[],
+  predictions: Prediction[],
+  classes: ClassInfo[],
+): LabelCoverage {
+  const labelled = new Set<number>();
+  for (const s of samples) labelled.add(s.label);
+  let outside = 0;
+  const outsideClasses = new Set<number>();
+  for (let i = 0; i < samples.length; i++) {
+    const p = predictions[i].prediction;
+    if (!labelled.has(p)) {
+      outside++;
+      outsideClasses.add(p);
+    }
+  }
+  return {
+    labelledClasses: labelled.size,
+    outputClasses: classes.length,
+    predictionsOutsideLabels: outside,
+    predictedClassesOutsideLabels: outsideClasses.size,
+    partial: 2 * labelled.size <= classes.length && outside > 0,
+  };
+}
+
+/** What `--group-by` asked for: 'auto' (the default) groups by prediction unless the label space is partial. */
+export type GroupByRequest = GroupBy | 'auto';
+
+export interface GroupingChoice {
+  requested: GroupByRequest;
+  chosen: GroupBy;
+  coverage: LabelCoverage;
+  /** Why label grouping was chosen automatically, or why an explicit prediction grouping is degenerate. */
+  note?: string;
+}
+
+/**
+ * Resolves `--group-by`: 'auto' picks label grouping when the labels cover only part of the output space, and
+ * prediction grouping otherwise; an explicit choice is kept, with a note when it is the degenerate one.
+ */
+export function chooseGrouping(requested: GroupByRequest, coverage: LabelCoverage): GroupingChoice {
+  const c = coverage;
+  const why =
+    `the dataset's labels cover ${c.labelledClasses} of the model's ${c.outputClasses} classes and ` +
+    `${c.predictionsOutsideLabels} predictions fall on ${c.predictedClassesOutsideLabels} unlabelled classes, ` +
+    `so grouping by prediction would make ${c.predictedClassesOutsideLabels} all-failure groups that cannot be analysed`;
+  if (requested === 'auto') {
+    if (!c.partial) return { requested, chosen: 'prediction', coverage };
+    return {
+      requested,
+      chosen: 'label',
+      coverage,
+      note: `grouped by label: ${why} (--group-by prediction overrides)`,
+    };
+  }
+  if (requested === 'prediction' && c.partial) {
+    return {
+      requested,
+      chosen: 'prediction',
+      coverage,
+      note: `grouped by prediction as asked, but ${why}; --group-by label (or auto) analyses the labelled classes`,
+    };
+  }
+  return { requested, chosen: requested, coverage };
+}
+
 /** Non-empty groups in class-index order, optionally only the given classes. */
 export function buildGroups(
   samples: Sample[],

@@ -7,11 +7,13 @@
 import { invalidOption } from '../shared/errors.js';
 import type { ProgressSink } from '../shared/progress.js';
 import type { MutualInformationNoise } from './mutual-information.js';
+import type { GroupByRequest } from './grouping.js';
 import type { Criterion, DiscoveryResult, FeatureRanking, GroupBy } from './schema.js';
 import type { Validation } from './validation.js';
 
 export interface DiscoverOptions {
-  groupBy: GroupBy;
+  /** 'auto' = by prediction, or by label when the labels cover only part of the model's classes (grouping.ts). */
+  groupBy: GroupByRequest;
   depth: number;
   topFeatures: number;
   minLeaf: number;
@@ -35,8 +37,11 @@ export interface DiscoverOptions {
   progress?: ProgressSink;
 }
 
+/** The options with the grouping resolved to what discover used. */
+export type ResolvedDiscoverOptions = Omit<DiscoverOptions, 'groupBy'> & { groupBy: GroupBy };
+
 export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
-  groupBy: 'prediction',
+  groupBy: 'auto',
   depth: 1,
   topFeatures: 50,
   minLeaf: 1,
@@ -55,7 +60,7 @@ export const DEFAULT_DISCOVER_OPTIONS: DiscoverOptions = {
 export type StoredDiscoverOptions = DiscoveryResult['options'];
 
 /** The options as discovery.json records them: all that decide the result, nothing about how it was computed. */
-export function storedOptions(options: DiscoverOptions): StoredDiscoverOptions {
+export function storedOptions(options: ResolvedDiscoverOptions): StoredDiscoverOptions {
   return {
     groupBy: options.groupBy,
     depth: options.depth,
@@ -116,8 +121,8 @@ export function validateDiscoverOptions(o: DiscoverOptions): void {
   positive('minLeaf', o.minLeaf);
   positive('minSplit', o.minSplit, 2);
   positive('workers', o.workers, 0);
-  if (o.groupBy !== 'prediction' && o.groupBy !== 'label')
-    throw invalidOption('groupBy', "'prediction' or 'label'", o.groupBy);
+  if (o.groupBy !== 'prediction' && o.groupBy !== 'label' && o.groupBy !== 'auto')
+    throw invalidOption('groupBy', "'auto', 'prediction' or 'label'", o.groupBy);
   if (o.criterion !== 'entropy' && o.criterion !== 'gini')
     throw invalidOption('criterion', "'entropy' or 'gini'", o.criterion);
   if (o.classWeight !== 'balanced' && o.classWeight !== 'none')

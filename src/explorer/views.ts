@@ -142,7 +142,8 @@ export function classView(
   const names = namesFor(classIndex, features, namer);
   const response: ClassResponse = {
     class: classRow(data, classIndex),
-    groupBy: options?.groupBy ?? DEFAULT_DISCOVER_OPTIONS.groupBy,
+    // Without a discovery there is no grouping to resolve; class statistics then go by prediction.
+    groupBy: options?.groupBy ?? 'prediction',
     settings: {
       depth: options?.depth ?? DEFAULT_DISCOVER_OPTIONS.depth,
       minLeaf: options?.minLeaf ?? DEFAULT_DISCOVER_OPTIONS.minLeaf,

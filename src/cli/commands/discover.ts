@@ -3,16 +3,12 @@ import type { Command } from 'commander';
 import {
   DEFAULT_DISCOVER_OPTIONS,
   discover,
+  groupingFor,
   writeDiscovery,
   type DiscoverOptions,
 } from '../../discover/discover.js';
-import type {
-  Criterion,
-  DiscoveryResult,
-  FeatureRanking,
-  GroupBy,
-  GroupResult,
-} from '../../discover/schema.js';
+import type { GroupByRequest } from '../../discover/grouping.js';
+import type { Criterion, DiscoveryResult, FeatureRanking, GroupResult } from '../../discover/schema.js';
 import type { Validation } from '../../discover/validation.js';
 import { loadRun } from '../../run/load.js';
 import { invalidOption } from '../../shared/errors.js';
@@ -27,7 +23,7 @@ const defaultNoise = D.miNoise.kind;
 const defaultSeed = D.miNoise.kind === 'none' ? 0 : D.miNoise.seed;
 
 interface DiscoverFlags {
-  groupBy: GroupBy;
+  groupBy: GroupByRequest;
   depth: number;
   topFeatures: number;
   minLeaf: number;
@@ -59,8 +55,8 @@ export function register(program: Command): void {
     .argument('<run>', 'run directory written by faultline extract')
     .option(
       '--group-by <what>',
-      'prediction | label',
-      oneOf('--group-by', ['prediction', 'label'] as const),
+      'auto (by prediction, or by label when the labels cover at most half of the model classes) | prediction | label',
+      oneOf('--group-by', ['auto', 'prediction', 'label'] as const),
       D.groupBy,
     )
     .option('--depth <n>', 'failure tree depth (1-3 are useful)', integer('--depth', 1), D.depth)
@@ -154,6 +150,9 @@ export function register(program: Command): void {
         workers: flags.workers ?? Math.min(8, availableParallelism()),
         progress: flags.json ? undefined : terminalProgress('discover', 'classes'),
       };
+      // Say before the run when the label space makes prediction grouping degenerate (and what is done about it).
+      const grouping = groupingFor(run, options);
+      if (grouping.note) process.stderr.write(`note: ${grouping.note}\n`);
       const result = await discover(run, options);
       const file = writeDiscovery(run, result);
       if (flags.json) {
@@ -178,6 +177,7 @@ export function formatDiscovery(result: DiscoveryResult, showClasses: number, mo
       (s?.modesGeneralising !== undefined ? `, ${s.modesGeneralising} generalise to the held-out part` : '') +
       ` (${(result.seconds ?? 0).toFixed(1)} s)`,
   );
+  if (result.grouping?.note) lines.push(`note: ${result.grouping.note}`);
   const header = ['#', 'ER', 'EC', 'IV', ...(heldOut ? ['held-out ER', 'gen'] : []), 'rule'];
   for (const key of (s?.byTopModeImportance ?? []).slice(0, showClasses)) {
     const g = byKey.get(key) as GroupResult;

@@ -105,10 +105,29 @@ export interface DiscoverySummary {
   byTopModeImportance: string[];
 }
 
+/**
+ * How the samples were grouped and why (format 2; absent in format 1 files). `--group-by auto` (the default)
+ * groups by prediction unless the labels cover at most half of the model's classes and some predictions fall
+ * outside them, then by label.
+ */
+export interface GroupingInfo {
+  requested: 'auto' | GroupBy;
+  chosen: GroupBy;
+  /** Classes at least one sample is labelled with, of the model's `outputClasses`. */
+  labelledClasses: number;
+  outputClasses: number;
+  /** Samples predicted as a class no sample is labelled with, and how many such classes. */
+  predictionsOutsideLabels: number;
+  predictedClassesOutsideLabels: number;
+  /** Present when the label space is partial: the choice made, or why the explicit choice is degenerate. */
+  note?: string;
+}
+
 export interface DiscoveryResult {
   format: DiscoveryFormat;
   createdAt: string;
   run: string;
+  grouping?: GroupingInfo;
   options: {
     groupBy: GroupBy;
     depth: number;
