@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureLabel, formatThreshold, pathTo, ruleText } from './rules.js';
+import { featureIntervals, featureLabel, formatThreshold, pathTo, ruleText } from './rules.js';
 import type { TreeNode } from './schema.js';
 
 describe('rule text (the one formatter of rules)', () => {
@@ -16,6 +16,28 @@ describe('rule text (the one formatter of rules)', () => {
       'predicted water_jug and feature 1378 <= 0.08934 and feature 12 > 1.5',
     );
     expect(ruleText('prediction', 'syringe', [], names)).toBe('predicted syringe');
+  });
+
+  it('prints each feature once, as the tightest interval of its conditions (issue 12 item 7)', () => {
+    const le = (feature: number, threshold: number) => ({ feature, threshold, op: '<=' as const });
+    const gt = (feature: number, threshold: number) => ({ feature, threshold, op: '>' as const });
+    expect(ruleText('label', 'church', [le(58, 1.532), le(58, 0.07156)])).toBe(
+      'label church and feature 58 <= 0.07156',
+    );
+    expect(ruleText('label', 'church', [gt(6, 0.1), gt(6, 0.6036)])).toBe(
+      'label church and feature 6 > 0.6036',
+    );
+    // Two-sided: lower < feature <= upper, in the order the features first appear on the path.
+    expect(ruleText('label', 'a', [le(2, 0.2997), gt(6, 0.3496), le(6, 0.6036), gt(6, 0.4), le(9, 1)])).toBe(
+      'label a and feature 2 <= 0.2997 and 0.4 < feature 6 <= 0.6036 and feature 9 <= 1',
+    );
+    const names = new Map([[6, 'sky']]);
+    expect(ruleText('prediction', 'a', [le(6, 0.3496), gt(6, 0.2338)], names)).toBe(
+      "predicted a and 0.2338 < feature 6 'sky' <= 0.3496",
+    );
+    expect(featureIntervals([le(6, 0.3496), gt(6, 0.2338), le(6, 0.3)])).toEqual([
+      { feature: 6, lower: 0.2338, upper: 0.3 },
+    ]);
   });
 
   it('labels features with and without a name', () => {

@@ -35,10 +35,40 @@ export function featureLabel(feature: number, name?: string | null): string {
   return name ? `feature ${feature} '${name}'` : `feature ${feature}`;
 }
 
+/** One feature's conditions on a path, merged into the tightest interval: lower < x <= upper. */
+export interface FeatureInterval {
+  feature: number;
+  /** Largest threshold of the `>` conditions; absent when there is none. */
+  lower?: number;
+  /** Smallest threshold of the `<=` conditions; absent when there is none. */
+  upper?: number;
+}
+
+/**
+ * Merges a path's conditions per feature (in order of first appearance): `x <= 1.532 and x <= 0.07156` is
+ * `x <= 0.07156`, `x > 0.2 and x <= 0.6 and x > 0.3` is `0.3 < x <= 0.6`. Same samples, fewer words.
+ */
+export function featureIntervals(conditions: Condition[]): FeatureInterval[] {
+  const byFeature = new Map<number, FeatureInterval>();
+  for (const c of conditions) {
+    let interval = byFeature.get(c.feature);
+    if (!interval) {
+      interval = { feature: c.feature };
+      byFeature.set(c.feature, interval);
+    }
+    if (c.op === '<=')
+      interval.upper = interval.upper === undefined ? c.threshold : Math.min(interval.upper, c.threshold);
+    else interval.lower = interval.lower === undefined ? c.threshold : Math.max(interval.lower, c.threshold);
+  }
+  return [...byFeature.values()];
+}
+
 /**
  * @example ruleText('prediction', 'water_jug', [{ feature: 1378, threshold: 0.0893, op: '<=' }])
  * // 'predicted water_jug and feature 1378 <= 0.0893'; with names = Map { 1378 => 'jug handle' }:
  * // "predicted water_jug and feature 1378 'jug handle' <= 0.0893"
+ * A feature that appears more than once on the path is printed once, as its tightest interval
+ * (`0.2338 < feature 6 <= 0.3496`).
  */
 export function ruleText(
   groupBy: GroupBy,
@@ -49,8 +79,12 @@ export function ruleText(
   const head = groupBy === 'prediction' ? `predicted ${className}` : `label ${className}`;
   return [
     head,
-    ...conditions.map(
-      (c) => `${featureLabel(c.feature, names?.get(c.feature))} ${c.op} ${formatThreshold(c.threshold)}`,
-    ),
+    ...featureIntervals(conditions).map((c) => {
+      const label = featureLabel(c.feature, names?.get(c.feature));
+      if (c.lower !== undefined && c.upper !== undefined)
+        return `${formatThreshold(c.lower)} < ${label} <= ${formatThreshold(c.upper)}`;
+      if (c.upper !== undefined) return `${label} <= ${formatThreshold(c.upper)}`;
+      return `${label} > ${formatThreshold(c.lower as number)}`;
+    }),
   ].join(' and ');
 }
