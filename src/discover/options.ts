@@ -8,23 +8,13 @@ import { invalidOption } from '../shared/errors.js';
 import type { ProgressSink } from '../shared/progress.js';
 import type { MutualInformationNoise } from './mutual-information.js';
 import type { GroupByRequest } from './grouping.js';
-import type { Criterion, DiscoveryResult, FeatureRanking, GroupBy } from './schema.js';
+import type { TreeOptions } from '../shared/api/discovery.js';
+import type { DiscoveryResult, GroupBy } from './schema.js';
 import type { Validation } from './validation.js';
 
-export interface DiscoverOptions {
+export interface DiscoverOptions extends TreeOptions {
   /** 'auto' = by prediction, or by label when the labels cover only part of the model's classes (grouping.ts). */
   groupBy: GroupByRequest;
-  depth: number;
-  topFeatures: number;
-  minLeaf: number;
-  minSplit: number;
-  criterion: Criterion;
-  classWeight: 'balanced' | 'none';
-  ranking: FeatureRanking;
-  /** Only these classes (indices, names or wnids); all when absent. */
-  classes?: string[];
-  featureSet: string;
-  predictionSet: string;
   /** Other prediction sets of the run to score every mode under. */
   compare: string[];
   validation: Validation;

@@ -123,24 +123,28 @@ export interface GroupingInfo {
   note?: string;
 }
 
+/** The tree and feature options that discover takes and a discovery file stores alike. */
+export interface TreeOptions {
+  depth: number;
+  topFeatures: number;
+  minLeaf: number;
+  minSplit: number;
+  criterion: Criterion;
+  classWeight: 'balanced' | 'none';
+  ranking: FeatureRanking;
+  /** Only these classes (indices, names or wnids as given); all when absent. */
+  classes?: string[];
+  featureSet: string;
+  predictionSet: string;
+}
+
 export interface DiscoveryResult {
   format: DiscoveryFormat;
   createdAt: string;
   run: string;
   grouping?: GroupingInfo;
-  options: {
+  options: TreeOptions & {
     groupBy: GroupBy;
-    depth: number;
-    topFeatures: number;
-    minLeaf: number;
-    minSplit: number;
-    criterion: Criterion;
-    classWeight: 'balanced' | 'none';
-    ranking: FeatureRanking;
-    /** Only these classes were analysed (indices, names or wnids as given); absent: all. */
-    classes?: string[];
-    featureSet: string;
-    predictionSet: string;
     validation: {
       kind: 'split' | 'random' | 'kfold' | 'none';
       heldOutSplit?: string;
